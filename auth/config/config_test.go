@@ -1,0 +1,98 @@
+package config
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	dotenv := filepath.Join(dir, ".env")
+	if err := os.WriteFile(dotenv, []byte("# comment\nCLERK_PUBLISHABLE_KEY=\"pk_test_fromfile\"\nexport DESKCLERK_LOG_LEVEL=debug\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		dotenv  string
+		check   func(t *testing.T, c Config)
+		wantErr string
+	}{
+		{"defaults: emulator", nil, "", func(t *testing.T, c Config) {
+			if !c.UseEmulator() || c.LogLevel != slog.LevelInfo || c.Release() {
+				t.Errorf("got %+v", c)
+			}
+		}, ""},
+		{"dotenv read", nil, dotenv, func(t *testing.T, c Config) {
+			if c.PublishableKey != "pk_test_fromfile" || c.LogLevel != slog.LevelDebug || c.UseEmulator() {
+				t.Errorf("got %+v", c)
+			}
+		}, ""},
+		{"env beats dotenv", map[string]string{EnvPublishableKey: "pk_test_env"}, dotenv, func(t *testing.T, c Config) {
+			if c.PublishableKey != "pk_test_env" {
+				t.Errorf("got %q", c.PublishableKey)
+			}
+		}, ""},
+		{"missing dotenv is fine", nil, filepath.Join(dir, "nope"), nil, ""},
+		{"parties", map[string]string{EnvAuthorizedParties: " a , ,b "}, "", func(t *testing.T, c Config) {
+			if strings.Join(c.AuthorizedParties, "|") != "a|b" {
+				t.Errorf("got %q", c.AuthorizedParties)
+			}
+		}, ""},
+		{"api url trimmed", map[string]string{EnvAPIURL: "https://api.example.com/"}, "", func(t *testing.T, c Config) {
+			if c.APIURL != "https://api.example.com" {
+				t.Errorf("got %q", c.APIURL)
+			}
+		}, ""},
+		{"bad api url", map[string]string{EnvAPIURL: "ftp://x"}, "", nil, "absolute http(s) URL"},
+		{"api url with credentials", map[string]string{EnvAPIURL: "https://u:p@x"}, "", nil, "absolute http(s) URL"},
+		{"bad level", map[string]string{EnvLogLevel: "loud"}, "", nil, "log level"},
+		{"bad port", map[string]string{EnvOAuthPort: "70000"}, "", nil, "port number"},
+		{"secret key refused", map[string]string{EnvPublishableKey: "sk_test_abc"}, "", nil, "secret key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(envOf(tt.env), tt.dotenv)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "sk_test_abc") {
+					t.Fatalf("error echoes the secret: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}
+
+func TestReleaseWithoutKeyRefuses(t *testing.T) {
+	old := buildChannel
+	buildChannel = "release"
+	defer func() { buildChannel = old }()
+	if _, err := Load(envOf(nil), ""); !errors.Is(err, ErrNoKeyInRelease) {
+		t.Fatalf("err = %v, want ErrNoKeyInRelease", err)
+	}
+	c, err := Load(envOf(map[string]string{EnvPublishableKey: "pk_live_x"}), "")
+	if err != nil || c.UseEmulator() {
+		t.Fatalf("release with key: %+v, %v", c, err)
+	}
+}
+
+func TestParseDotenvErrors(t *testing.T) {
+	if _, err := ParseDotenv(strings.NewReader("JUSTAWORD\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -1,0 +1,61 @@
+package logging
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+const sampleJWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJlLWJ5dGVz"
+
+func TestRedact(t *testing.T) {
+	tests := []struct {
+		name    string
+		log     func(*slog.Logger)
+		secret  string
+		visible string
+	}{
+		{"secret-named attribute", func(l *slog.Logger) { l.Info("saved", "client_token", "opaque-value-123") }, "opaque-value-123", "saved"},
+		{"authorization header", func(l *slog.Logger) { l.Info("req", "Authorization", "Bearer abc.def") }, "abc.def", "req"},
+		{"password", func(l *slog.Logger) { l.Warn("login", "password", "hunter2") }, "hunter2", "login"},
+		{"jwt inside a message attribute", func(l *slog.Logger) { l.Info("call", "url", "https://x/?t="+sampleJWT) }, sampleJWT, "https://x/?t="},
+		{"jwt inside an error", func(l *slog.Logger) { l.Error("failed", "err", errors.New("bad token "+sampleJWT)) }, sampleJWT, "bad token"},
+		{"secret key shape", func(l *slog.Logger) { l.Info("cfg", "value", "sk_test_abcdefghijklmnop") }, "sk_test_abcdefghijklmnop", "cfg"},
+		{"grouped", func(l *slog.Logger) { l.Info("g", slog.Group("req", "token", "grp-secret")) }, "grp-secret", "req.token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			tt.log(New(&buf, slog.LevelDebug))
+			out := buf.String()
+			if strings.Contains(out, tt.secret) {
+				t.Fatalf("secret leaked: %s", out)
+			}
+			if !strings.Contains(out, tt.visible) {
+				t.Fatalf("expected %q to stay visible: %s", tt.visible, out)
+			}
+		})
+	}
+}
+
+func TestParseLevel(t *testing.T) {
+	for in, want := range map[string]slog.Level{"": slog.LevelInfo, "DEBUG": slog.LevelDebug, "warn": slog.LevelWarn, "error": slog.LevelError} {
+		got, err := ParseLevel(in)
+		if err != nil || got != want {
+			t.Errorf("ParseLevel(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := ParseLevel("loud"); err == nil {
+		t.Error("ParseLevel(loud): want an error")
+	}
+}
+
+func ExampleNew() {
+	var buf bytes.Buffer
+	log := New(&buf, slog.LevelInfo)
+	log.Info("client token rotated", "token", "very-secret")
+	// The value never reaches the output.
+	_ = strings.Contains(buf.String(), "very-secret") // false
+}

@@ -1,0 +1,88 @@
+// Starts the dev-tagged Desk Clerk binary (real Go bindings, served over HTTP on
+// loopback) under a private Xvfb, for Playwright to drive with Debian's Chromium.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const repo = resolve(import.meta.dirname, '..', '..');
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+  });
+}
+
+async function startXvfb() {
+  const x = spawn('Xvfb', ['-displayfd', '1', '-screen', '0', '1280x900x24', '-nolisten', 'tcp'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  const num = await new Promise((ok, fail) => {
+    let buf = '';
+    const t = setTimeout(() => fail(new Error('Xvfb did not start')), 15000);
+    x.stdout.on('data', (d) => { buf += d; if (buf.includes('\n')) { clearTimeout(t); ok(buf.trim()); } });
+    x.once('exit', () => fail(new Error('Xvfb exited')));
+  });
+  return { display: `:${num}`, stop: () => { try { process.kill(-x.pid, 'SIGTERM'); } catch {} } };
+}
+
+// startApp launches the dev binary with extra env; returns {url, stop, log, dataDir}.
+export async function startApp(env = {}, dataDir = mkdtempSync(join(tmpdir(), 'deskclerk-e2e-'))) {
+  const bin = process.env.DESKCLERK_DEV_BIN || join(repo, 'build', 'bin', 'deskclerk-dev');
+  if (!existsSync(bin)) throw new Error(`dev binary ${bin} missing: run make build-dev`);
+  const xvfb = await startXvfb();
+  const port = await freePort();
+  let log = '';
+  const app = spawn(bin, ['-assetdir', join(repo, 'frontend', 'dist'), '-devserver', `127.0.0.1:${port}`, '-loglevel', 'Warning'], {
+    cwd: dataDir,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      DISPLAY: xvfb.display,
+      NO_AT_BRIDGE: '1',
+      XDG_DATA_HOME: join(dataDir, 'data'),
+      XDG_CONFIG_HOME: join(dataDir, 'config'),
+      XDG_CACHE_HOME: join(dataDir, 'cache'),
+      ...env,
+    },
+  });
+  app.stdout.on('data', (d) => { log += d; });
+  app.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((ok) => app.once('exit', ok));
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    try { if ((await fetch(url)).ok) break; } catch {}
+    if (app.exitCode !== null || Date.now() > deadline) {
+      xvfb.stop();
+      throw new Error(`dev app did not serve ${url}; log:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = async () => {
+    try { process.kill(-app.pid, 'SIGTERM'); } catch {}
+    const t = setTimeout(() => { try { process.kill(-app.pid, 'SIGKILL'); } catch {} }, 10000);
+    await exited;
+    clearTimeout(t);
+    xvfb.stop();
+  };
+  return { url, stop, log: () => log, dataDir };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+export function artifact(name) {
+  const dir = process.env.DESKCLERK_ARTIFACTS || join(repo, 'test-artifacts');
+  return join(dir, name);
+}
+
+export const readText = (p) => readFileSync(p, 'utf8');

@@ -1,0 +1,98 @@
+//go:build e2e
+
+// Package desktop holds the end-to-end tests of the real Desk Clerk binary in a
+// real window under Xvfb. Run through `make test` (it builds the binary and sets
+// DESKCLERK_APP_BIN), or by hand:
+//
+//	DESKCLERK_APP_BIN=$PWD/build/bin/deskclerk go test -tags e2e ./e2e/desktop/
+package desktop
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"deskclerk/e2e/xharness"
+)
+
+// appBin is the binary under test; the tests refuse to run without it rather than skip.
+func appBin(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("DESKCLERK_APP_BIN")
+	if bin == "" {
+		t.Fatal("DESKCLERK_APP_BIN is not set: build the app (make build) and point it at build/bin/deskclerk")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("app binary: %v", err)
+	}
+	return bin
+}
+
+// artifacts is where screenshots are kept for people to look at.
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("DESKCLERK_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "test-artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func display(t *testing.T) *xharness.Display {
+	t.Helper()
+	d, err := xharness.StartDisplay(1280, 900)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	return d
+}
+
+// assertRendered fails when a screenshot looks blank.
+func assertRendered(t *testing.T, shot string) {
+	t.Helper()
+	colours, spread, err := xharness.ColourStats(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %d colours, luminance stddev %.1f", filepath.Base(shot), colours, spread)
+	if colours < 32 || spread < 5 {
+		t.Fatalf("screenshot %s looks blank: %d colours, stddev %.1f", shot, colours, spread)
+	}
+}
+
+func TestLaunchShowsSignedOutScreen(t *testing.T) {
+	bin, out := appBin(t), artifacts(t)
+	d := display(t)
+	app, err := d.Launch(bin, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := app.WaitScreen("", 60*time.Second)
+	if err != nil {
+		app.Kill()
+		t.Fatal(err)
+	}
+	if ev.Screen != "signed-out" {
+		app.Kill()
+		t.Fatalf("first screen = %q, want signed-out; log:\n%s", ev.Screen, app.Log)
+	}
+	t.Logf("exec → first frame: %v", time.Unix(0, ev.ReadyUnixNano).Sub(app.Started).Round(time.Millisecond))
+	if _, err := d.XDoTool("search", "--sync", "--onlyvisible", "--name", "^Desk Clerk$"); err != nil {
+		t.Errorf("window titled 'Desk Clerk' not found: %v", err)
+	}
+	shot := filepath.Join(out, "launch-signed-out.png")
+	if err := d.Screenshot(shot); err != nil {
+		t.Fatal(err)
+	}
+	assertRendered(t, shot)
+	if err := app.Quit(15 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if code := app.Cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d after SIGTERM; log:\n%s", code, app.Log)
+	}
+}

@@ -1,0 +1,67 @@
+// Desk Clerk: a desktop app that signs a person in with Clerk, keeps them signed
+// in across restarts, and calls a protected API with a token Go has verified.
+// This file only wires things together; the logic lives under auth/.
+package main
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+
+	"deskclerk/auth/config"
+	"deskclerk/auth/logging"
+)
+
+//go:embed all:frontend/dist
+var assets embed.FS
+
+//go:embed build/appicon.png
+var icon []byte
+
+func main() {
+	if len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-version") {
+		fmt.Println("Desk Clerk", config.Version())
+		return
+	}
+	cfg, cfgErr := config.Load(os.Getenv, dotenvPath())
+	if errors.Is(cfgErr, config.ErrNoKeyInRelease) {
+		fmt.Fprintln(os.Stderr, "Desk Clerk:", cfgErr)
+		os.Exit(2)
+	}
+	log := logging.New(os.Stderr, cfg.LogLevel)
+	app := NewApp(cfg, cfgErr, log)
+
+	err := wails.Run(&options.App{
+		Title:            "Desk Clerk",
+		Width:            1040,
+		Height:           760,
+		MinWidth:         720,
+		MinHeight:        560,
+		BackgroundColour: &options.RGBA{R: 246, G: 247, B: 251, A: 255},
+		AssetServer:      &assetserver.Options{Assets: assets},
+		Logger:           wailsLogger{log},
+		OnStartup:        app.startup,
+		OnDomReady:       app.domReady,
+		OnShutdown:       app.shutdown,
+		Bind:             []any{app},
+		Linux:            &linux.Options{Icon: icon, ProgramName: "deskclerk", WindowIsTranslucent: false},
+	})
+	if err != nil {
+		log.Error("app stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+// dotenvPath is the .env file to read: $DESKCLERK_DOTENV, else ./.env.
+func dotenvPath() string {
+	if p := os.Getenv(config.EnvDotenv); p != "" {
+		return p
+	}
+	return ".env"
+}
