@@ -21,7 +21,7 @@ import (
 //go:embed all:frontend/dist
 var assets embed.FS
 
-//go:embed build/appicon.png
+//go:embed build/linux/icon-256.png
 var icon []byte
 
 func main() {
@@ -50,7 +50,9 @@ func main() {
 		OnDomReady:       app.domReady,
 		OnShutdown:       app.shutdown,
 		Bind:             []any{app},
-		Linux:            &linux.Options{Icon: icon, ProgramName: "deskclerk", WindowIsTranslucent: false},
+		// Forms and text need no GPU compositing; without it WebKit starts faster and
+		// uses less memory, and it works the same on machines without a GPU.
+		Linux: &linux.Options{Icon: icon, ProgramName: "deskclerk", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
 	})
 	if err != nil {
 		log.Error("app stopped", "err", err)

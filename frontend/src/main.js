@@ -40,6 +40,8 @@ function afterPaint() {
 }
 
 async function start() {
+  // The loading screen is the first frame; report it so start-up is measured to it.
+  afterPaint().then(() => Ready('loading')).catch(() => {});
   let screen = 'signed-out';
   try {
     const status = await Status();
