@@ -54,13 +54,13 @@ func StartDisplay(width, height int) (*Display, error) {
 		if n == "" {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
-			return nil, errors.New("Xvfb exited without a display number")
+			return nil, errors.New("the X server (Xvfb) exited without a display number")
 		}
 		return &Display{Name: ":" + n, cmd: cmd}, nil
 	case <-time.After(15 * time.Second):
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		return nil, errors.New("Xvfb did not start within 15s")
+		return nil, errors.New("the X server (Xvfb) did not start within 15s")
 	}
 }
 
