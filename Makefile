@@ -10,13 +10,17 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X deskclerk/auth/config.buildVersion=$(VERSION)
 APP     := build/bin/deskclerk
 DEVAPP  := build/bin/deskclerk-dev
+TOOLS   := build/bin/emulator build/bin/fakebrowser
 ARTIFACTS ?= $(CURDIR)/test-artifacts
+FUZZTIME ?= 4s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-# Tests that need a session bus (and, later, a real Secret Service) run inside one.
-SESSION := env -u DISPLAY dbus-run-session --
+# A private D-Bus session with an unlocked gnome-keyring: a real Secret Service,
+# never the user's own keyring; DISPLAY is unset inside so nothing can prompt.
+KEYRING := auth/keychain/testdata/run-with-keyring.sh
 export NO_AT_BRIDGE := 1
 
-.PHONY: run deps deps-test frontend build build-dev lint test test-go test-desktop test-browser bench clean
+.PHONY: run deps deps-test frontend build build-dev tools lint check-secrets test test-go test-fuzz \
+	test-desktop test-browser test-emulator bench fuzz clean
 
 run: deps build ## build and launch the app (the local emulator when no CLERK_PUBLISHABLE_KEY is set)
 	./$(APP)
@@ -38,28 +42,51 @@ build: frontend
 build-dev: frontend
 	go build -tags dev,$(TAGS) -ldflags "$(LDFLAGS)" -o $(DEVAPP) .
 
+# The standalone emulator and the scripted system browser used by the end-to-end tests.
+tools:
+	go build -o build/bin/emulator ./cmd/emulator
+	go build -o build/bin/fakebrowser ./e2e/cmd/fakebrowser
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet -tags desktop,production,$(TAGS) ./...
 	go vet -tags e2e ./e2e/...
 	go run $(STATICCHECK) -tags desktop,production,$(TAGS) ./...
 
-test: deps-test lint build build-dev test-go test-desktop test-browser ## every test
+# No Clerk secret key, real or sample, may sit in the tree or the binary.
+check-secrets: build
+	@if git grep -nIE 'sk_(test|live)_[A-Za-z0-9]{16,}' -- . ; then echo "a Clerk secret key is in the tree"; exit 1; fi
+	@if grep -aoE 'sk_(test|live)_[A-Za-z0-9]{16,}' $(APP) ; then echo "a Clerk secret key is in $(APP)"; exit 1; fi
+	@echo "check-secrets: no secret keys in the tree or the binary"
+
+test: deps-test lint check-secrets build build-dev tools test-go test-fuzz test-emulator test-desktop test-browser ## every test
 	@echo "make test: all suites passed"
 
 test-go:
-	$(SESSION) go test -count=1 ./...
+	$(KEYRING) go test -count=1 ./...
+
+test-fuzz:
+	go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./auth/verify/
+	go test -run '^$$' -fuzz '^FuzzFromPublishableKey$$' -fuzztime $(FUZZTIME) ./auth/instance/
+	go test -run '^$$' -fuzz '^FuzzCallback$$' -fuzztime $(FUZZTIME) ./auth/loopback/
+
+fuzz:
+	$(MAKE) test-fuzz FUZZTIME=2m
+
+test-emulator:
+	cd e2e/emulator && npm run --silent build && node --test --test-concurrency=1
 
 test-desktop:
 	mkdir -p $(ARTIFACTS)
-	$(SESSION) env DESKCLERK_APP_BIN=$(CURDIR)/$(APP) DESKCLERK_ARTIFACTS=$(ARTIFACTS) go test -count=1 -tags e2e -v ./e2e/desktop/
+	$(KEYRING) env DESKCLERK_APP_BIN=$(CURDIR)/$(APP) DESKCLERK_ARTIFACTS=$(ARTIFACTS) go test -count=1 -tags e2e -v ./e2e/desktop/
 
 test-browser:
 	mkdir -p $(ARTIFACTS)
-	cd e2e/browser && $(SESSION) env DESKCLERK_ARTIFACTS=$(ARTIFACTS) node --test --test-concurrency=1
+	cd e2e/browser && ../../$(KEYRING) env DESKCLERK_ARTIFACTS=$(ARTIFACTS) node --test --test-concurrency=1
 
 bench: deps-test build ## start-up, memory and verification benchmarks (prints tables)
-	$(SESSION) go run ./e2e/cmd/startbench -app $(APP) -runs 10
+	go test -run '^$$' -bench . -benchmem ./auth/verify/
+	$(KEYRING) go run ./e2e/cmd/startbench -app $(APP) -runs 10
 
 clean:
 	rm -rf build/bin test-artifacts frontend/dist/assets frontend/dist/index.html

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"strconv"
@@ -10,24 +12,57 @@ import (
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"deskclerk/auth/apiclient"
 	"deskclerk/auth/config"
+	"deskclerk/auth/gateway"
+	"deskclerk/auth/loopback"
+	"deskclerk/auth/service"
 )
 
 // processStart is taken as early as the Go program can, for start-up timings.
 var processStart = time.Now()
 
 // App is the thin surface bound to JavaScript: each method validates its input,
-// calls into auth/, and returns plain data. No logic lives here.
+// calls into auth/, and returns plain data. No logic lives here. Nothing it
+// returns ever contains the client token.
 type App struct {
-	ctx    context.Context
-	cfg    config.Config
-	cfgErr error
-	log    *slog.Logger
+	ctx  context.Context
+	cfg  config.Config
+	svc  *service.Service // nil when start-up failed
+	errs []string
+	log  *slog.Logger
 }
 
-// NewApp returns the bound app. cfgErr, if any, is shown in the window.
-func NewApp(cfg config.Config, cfgErr error, log *slog.Logger) *App {
-	return &App{cfg: cfg, cfgErr: cfgErr, log: log}
+// NewApp returns the bound app.
+func NewApp(cfg config.Config, log *slog.Logger) *App {
+	return &App{cfg: cfg, log: log, errs: []string{}}
+}
+
+// attach gives the app its auth stack (nil if it failed) and the start-up errors to show.
+func (a *App) attach(svc *service.Service, startErrs ...error) {
+	a.svc = svc
+	for _, e := range startErrs {
+		if e != nil {
+			a.errs = append(a.errs, e.Error())
+		}
+	}
+}
+
+// hooks connect social sign-in events to the window.
+func (a *App) hooks() service.Hooks {
+	return service.Hooks{
+		OAuthDone: func() {
+			if a.ctx != nil {
+				runtime.WindowUnminimise(a.ctx)
+				runtime.WindowShow(a.ctx)
+			}
+		},
+		OAuthOpenFailed: func(url string, err error) {
+			if a.ctx != nil {
+				runtime.EventsEmit(a.ctx, "oauth:open-failed", url)
+			}
+		},
+	}
 }
 
 func (a *App) startup(ctx context.Context) {
@@ -37,34 +72,169 @@ func (a *App) startup(ctx context.Context) {
 
 func (a *App) domReady(context.Context) {}
 
-func (a *App) shutdown(context.Context) { a.log.Info("stopped") }
+func (a *App) shutdown(context.Context) {
+	if a.svc != nil {
+		a.svc.Close()
+	}
+	a.log.Info("stopped")
+}
 
-// Status is what the window shows about the app itself.
+// Status is what the page needs to start ClerkJS and label the window.
 type Status struct {
-	Version  string   `json:"version"`
-	Mode     string   `json:"mode"`     // "emulator" or "clerk"
-	Instance string   `json:"instance"` // Clerk instance host, or "local emulator"
-	Errors   []string `json:"errors"`   // problems the person must know about
+	Version        string   `json:"version"`
+	Mode           string   `json:"mode"`     // "emulator" or "clerk"
+	Instance       string   `json:"instance"` // Frontend API host
+	PublishableKey string   `json:"publishableKey"`
+	ProxyPath      string   `json:"proxyPath"` // where ClerkJS reaches the gateway
+	APIOrigin      string   `json:"apiOrigin"`
+	Errors         []string `json:"errors"` // problems the person must know about
 }
 
 // Status reports the app's mode and any start-up problem.
 func (a *App) Status() Status {
-	s := Status{Version: a.cfg.Version, Mode: "clerk", Instance: "Clerk", Errors: []string{}}
+	s := Status{Version: a.cfg.Version, Mode: "clerk", Errors: a.errs, ProxyPath: gateway.DefaultPrefix}
 	if a.cfg.UseEmulator() {
-		s.Mode, s.Instance = "emulator", "local emulator"
+		s.Mode = "emulator"
 	}
-	if a.cfgErr != nil {
-		s.Errors = append(s.Errors, a.cfgErr.Error())
+	if a.svc != nil {
+		s.Instance, s.PublishableKey = a.svc.Instance.FrontendAPI, a.svc.PublishableKey
+		if a.svc.API != nil {
+			s.APIOrigin = a.svc.API.Origin()
+		}
 	}
 	return s
 }
 
-// Ready is called by the page once its first screen has been painted. It records
-// the start-up timing, and for tests and benchmarks writes it to
+// Health is the status line's data.
+type Health struct {
+	Keychain struct {
+		Backend    string `json:"backend"`
+		Persistent bool   `json:"persistent"`
+		Summary    string `json:"summary"`
+	} `json:"keychain"`
+	Identity gateway.State          `json:"identity"`
+	API      apiclient.Reachability `json:"api"`
+}
+
+// Health reports the keychain, the Frontend API and the protected API.
+func (a *App) Health() Health {
+	var h Health
+	if a.svc == nil {
+		return h
+	}
+	kh := a.svc.Store.Health()
+	h.Keychain.Backend, h.Keychain.Persistent, h.Keychain.Summary = kh.Backend, kh.Persistent, kh.Summary()
+	h.Identity = a.svc.Gateway.State()
+	if a.svc.API != nil {
+		h.API = a.svc.API.Reachability()
+	}
+	return h
+}
+
+// APIResult is a protected-API answer, or a readable reason there is none.
+type APIResult struct {
+	Status      int    `json:"status"`
+	ContentType string `json:"contentType,omitempty"`
+	Body        string `json:"body,omitempty"`
+	Error       string `json:"error,omitempty"`
+	Kind        string `json:"kind,omitempty"` // token | unreachable | request | config
+}
+
+// CallAPI verifies the page's session token and, only if it is valid, calls the
+// protected API with it. A 401 answer tells the page to get a fresh token and retry once.
+func (a *App) CallAPI(method, path, body, token string) APIResult {
+	if a.svc == nil || a.svc.API == nil {
+		return APIResult{Kind: "config", Error: "No protected API is configured (set " + config.EnvAPIURL + ")."}
+	}
+	var b []byte
+	if body != "" {
+		b = []byte(body)
+	}
+	resp, err := a.svc.API.Do(a.ctx, method, path, b, token)
+	switch {
+	case err == nil:
+		return APIResult{Status: resp.Status, ContentType: resp.ContentType, Body: resp.Body}
+	case errors.Is(err, apiclient.ErrTokenRejected):
+		return APIResult{Kind: "token", Error: "Your session token was not accepted, so it was not sent: " + err.Error()}
+	case errors.Is(err, apiclient.ErrUnreachable):
+		return APIResult{Kind: "unreachable", Error: "The API at " + a.svc.API.Origin() + " did not answer: " + err.Error()}
+	default:
+		return APIResult{Kind: "request", Error: err.Error()}
+	}
+}
+
+// OAuthRedirectURL starts a social sign-in: a loopback listener for Clerk's redirect.
+func (a *App) OAuthRedirectURL() (string, error) {
+	if a.svc == nil {
+		return "", errors.New("sign-in is not available: the app did not start")
+	}
+	u, err := a.svc.OAuth.Begin()
+	if err != nil {
+		return "", errors.New(loopback.UserMessage(err))
+	}
+	return u, nil
+}
+
+// OAuthOutcome is how a social sign-in in the browser ended.
+type OAuthOutcome struct {
+	CallbackURL string `json:"callbackUrl,omitempty"` // for ClerkJS to finish (also on a provider failure)
+	Error       string `json:"error,omitempty"`       // readable; empty on success
+	Code        string `json:"code,omitempty"`        // Clerk's error code, if any
+}
+
+// OAuthOpen opens Clerk's sign-in URL in the system browser and waits for the redirect.
+func (a *App) OAuthOpen(authURL string) OAuthOutcome {
+	if a.svc == nil {
+		return OAuthOutcome{Error: "sign-in is not available: the app did not start"}
+	}
+	res, err := a.svc.OAuth.Open(a.ctx, authURL)
+	if err != nil {
+		return OAuthOutcome{Error: loopback.UserMessage(err)}
+	}
+	out := OAuthOutcome{CallbackURL: res.CallbackURL, Code: res.ErrorCode}
+	if perr := res.Err(); perr != nil {
+		out.Error = loopback.UserMessage(perr)
+	}
+	return out
+}
+
+// OAuthStatus is the countdown and the "open this URL yourself" fallback.
+func (a *App) OAuthStatus() loopback.Status {
+	if a.svc == nil {
+		return loopback.Status{}
+	}
+	return a.svc.OAuth.Status()
+}
+
+// OAuthCancel ends the social sign-in in progress.
+func (a *App) OAuthCancel() {
+	if a.svc != nil {
+		_ = a.svc.OAuth.Cancel()
+	}
+}
+
+// CopyText puts text on the clipboard (the sign-in URL when no browser opened).
+func (a *App) CopyText(text string) error {
+	if err := runtime.ClipboardSetText(a.ctx, text); err != nil {
+		return fmt.Errorf("the clipboard is not available: %w", err)
+	}
+	return nil
+}
+
+// SignedOut forgets the stored sign-in after the page has signed out.
+func (a *App) SignedOut() error {
+	if a.svc == nil {
+		return nil
+	}
+	return a.svc.SignedOut(a.ctx)
+}
+
+// Ready is called by the page once a screen has been painted. It records the
+// start-up timing, and for tests and benchmarks appends it to
 // $DESKCLERK_READY_FILE (one JSON line per call) and quits after $DESKCLERK_AUTOQUIT_MS.
 func (a *App) Ready(screen string) {
 	now := time.Now()
-	a.log.Debug("first frame", "screen", screen, "since_main", now.Sub(processStart))
+	a.log.Debug("screen painted", "screen", screen, "since_main", now.Sub(processStart))
 	if f := os.Getenv("DESKCLERK_READY_FILE"); f != "" {
 		rec, _ := json.Marshal(map[string]any{
 			"pid":           os.Getpid(),
@@ -72,7 +242,7 @@ func (a *App) Ready(screen string) {
 			"mainUnixNano":  processStart.UnixNano(),
 			"readyUnixNano": now.UnixNano(),
 		})
-		// One JSON line per screen: a single small O_APPEND write is never torn.
+		// A single small O_APPEND write is never torn.
 		if fh, err := os.OpenFile(f, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
 			_, _ = fh.Write(append(rec, '\n'))
 			fh.Close()

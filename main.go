@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -15,7 +16,9 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 
 	"deskclerk/auth/config"
+	"deskclerk/auth/keychain"
 	"deskclerk/auth/logging"
+	"deskclerk/auth/service"
 )
 
 //go:embed all:frontend/dist
@@ -35,7 +38,18 @@ func main() {
 		os.Exit(2)
 	}
 	log := logging.New(os.Stderr, cfg.LogLevel)
-	app := NewApp(cfg, cfgErr, log)
+	app := NewApp(cfg, log)
+	var svc *service.Service
+	var svcErr error
+	if cfgErr == nil {
+		svc, svcErr = service.Start(context.Background(), cfg, log, keychain.SystemBackend(), app.hooks())
+	}
+	app.attach(svc, cfgErr, svcErr)
+	assetOpts := &assetserver.Options{Assets: assets}
+	if svc != nil {
+		// ClerkJS reaches the Frontend API through Go on the page's own origin.
+		assetOpts.Middleware = svc.Gateway.Middleware
+	}
 
 	err := wails.Run(&options.App{
 		Title:            "Desk Clerk",
@@ -44,7 +58,7 @@ func main() {
 		MinWidth:         720,
 		MinHeight:        560,
 		BackgroundColour: &options.RGBA{R: 246, G: 247, B: 251, A: 255},
-		AssetServer:      &assetserver.Options{Assets: assets},
+		AssetServer:      assetOpts,
 		Logger:           wailsLogger{log},
 		OnStartup:        app.startup,
 		OnDomReady:       app.domReady,

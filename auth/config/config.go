@@ -34,6 +34,7 @@ const (
 	EnvAuthorizedParties = "DESKCLERK_AUTHORIZED_PARTIES"
 	EnvLogLevel          = "DESKCLERK_LOG_LEVEL"
 	EnvEmulatorDir       = "DESKCLERK_EMULATOR_DIR"
+	EnvEmulatorURL       = "DESKCLERK_EMULATOR_URL"
 	EnvOAuthPort         = "DESKCLERK_OAUTH_PORT"
 	EnvDotenv            = "DESKCLERK_DOTENV"
 )
@@ -49,6 +50,7 @@ type Config struct {
 	AuthorizedParties []string // azp allowlist for session tokens
 	LogLevel          slog.Level
 	EmulatorDir       string // where the emulator keeps its state; empty means the user's config dir
+	EmulatorURL       string // a standalone emulator to use instead of starting one in-process
 	OAuthPort         int    // fixed loopback port for social sign-in; 0 means ephemeral
 	Channel           string // "development" or "release"
 	Version           string
@@ -94,6 +96,7 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		PublishableKey: get(EnvPublishableKey, buildPublishableKey),
 		APIURL:         strings.TrimRight(get(EnvAPIURL, buildAPIURL), "/"),
 		EmulatorDir:    get(EnvEmulatorDir, ""),
+		EmulatorURL:    strings.TrimRight(get(EnvEmulatorURL, ""), "/"),
 		Channel:        buildChannel,
 		Version:        buildVersion,
 	}
@@ -118,6 +121,12 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		u, err := url.Parse(c.APIURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 			return Config{}, fmt.Errorf("config: %s=%q: want an absolute http(s) URL", EnvAPIURL, c.APIURL)
+		}
+	}
+	if c.EmulatorURL != "" {
+		u, err := url.Parse(c.EmulatorURL)
+		if err != nil || u.Scheme != "http" || (u.Hostname() != "127.0.0.1" && u.Hostname() != "::1") {
+			return Config{}, fmt.Errorf("config: %s=%q: want http://127.0.0.1:<port> (the emulator listens on loopback only)", EnvEmulatorURL, c.EmulatorURL)
 		}
 	}
 	if c.Release() && c.PublishableKey == "" {

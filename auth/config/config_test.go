@@ -52,6 +52,12 @@ func TestLoad(t *testing.T) {
 		}, ""},
 		{"bad api url", map[string]string{EnvAPIURL: "ftp://x"}, "", nil, "absolute http(s) URL"},
 		{"api url with credentials", map[string]string{EnvAPIURL: "https://u:p@x"}, "", nil, "absolute http(s) URL"},
+		{"standalone emulator", map[string]string{EnvEmulatorURL: "http://127.0.0.1:4000/"}, "", func(t *testing.T, c Config) {
+			if c.EmulatorURL != "http://127.0.0.1:4000" || !c.UseEmulator() {
+				t.Errorf("got %+v", c)
+			}
+		}, ""},
+		{"emulator off loopback", map[string]string{EnvEmulatorURL: "http://192.0.2.1:4000"}, "", nil, "loopback"},
 		{"bad level", map[string]string{EnvLogLevel: "loud"}, "", nil, "log level"},
 		{"bad port", map[string]string{EnvOAuthPort: "70000"}, "", nil, "port number"},
 		{"secret key refused", map[string]string{EnvPublishableKey: "sk_test_abc"}, "", nil, "secret key"},

@@ -1,7 +1,7 @@
 // Starts the dev-tagged Desk Clerk binary (real Go bindings, served over HTTP on
 // loopback) under a private Xvfb, for Playwright to drive with Debian's Chromium.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -86,3 +86,55 @@ export function artifact(name) {
 }
 
 export const readText = (p) => readFileSync(p, 'utf8');
+
+const bin = (name) => process.env[`DESKCLERK_${name.toUpperCase()}_BIN`] || join(repo, 'build', 'bin', name);
+
+// seedEmulator creates an emulator state directory and returns its demo users
+// ({email, password, first_name, last_name}; passwords are generated per directory).
+export async function seedEmulator(dir) {
+  const em = await startEmulator(dir);
+  await em.stop();
+  return em.info.demo_users;
+}
+
+// startEmulator runs a standalone emulator (so a test can stop and restart it).
+export async function startEmulator(dir, { addr = '127.0.0.1:0', apiAddr = '127.0.0.1:0' } = {}) {
+  const ready = join(dir, `ready-${Date.now()}.json`);
+  const em = spawn(bin('emulator'), ['-dir', dir, '-addr', addr, '-api-addr', apiAddr, '-ready-file', ready, '-log-level', 'warn'], { stdio: 'ignore' });
+  const deadline = Date.now() + 30000;
+  while (!existsSync(ready)) {
+    if (Date.now() > deadline || em.exitCode !== null) throw new Error('emulator did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const info = JSON.parse(readFileSync(ready, 'utf8'));
+  const exited = new Promise((ok) => em.once('exit', ok));
+  return { info, stop: async () => { em.kill('SIGTERM'); await exited; } };
+}
+
+// browserShim makes a directory with an "xdg-open" that runs the fake browser, which
+// reads its instructions from the returned config file at each run.
+export function browserShim(dir) {
+  const shim = join(dir, 'shim');
+  mkdirSync(shim, { recursive: true });
+  const config = join(dir, 'fakebrowser.json');
+  const log = join(dir, 'fakebrowser.log');
+  writeFileSync(config, '{}');
+  const script = `#!/bin/sh\nFAKEBROWSER_CONFIG='${config}' FAKEBROWSER_LOG='${log}' exec '${bin('fakebrowser')}' "$@"\n`;
+  writeFileSync(join(shim, 'xdg-open'), script);
+  chmodSync(join(shim, 'xdg-open'), 0o755);
+  return {
+    path: shim,
+    set: (cfg) => writeFileSync(config, JSON.stringify(cfg)),
+    log: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
+  };
+}
+
+// keychainSecrets returns the secrets stored under the app's keychain service for
+// the emulator instance (the client token, possibly in chunks).
+export function keychainSecrets() {
+  let out = '';
+  try {
+    out = execFileSync('secret-tool', ['search', '--all', 'service', 'deskclerk (clerk.deskclerk.localhost)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch { return []; }
+  return out.split('\n').filter((l) => l.startsWith('secret = ')).map((l) => l.slice('secret = '.length));
+}

@@ -1,61 +1,29 @@
-// Desk Clerk's page: asks Go for the app's status, shows the first screen, then
-// tells Go it has painted (start-up timing and the end-to-end tests wait on that).
+// Desk Clerk's page. The first frame is the loading screen; ClerkJS (large) is
+// loaded after it has been painted, so start-up is not held up by parsing it.
 import './style.css';
 import { Status, Ready } from '../wailsjs/go/main/App';
+import { $, afterPaint, showErrors, showScreen } from './ui.js';
 
-const $ = (id) => document.getElementById(id);
-
-function showErrors(list) {
-  const box = $('errors');
-  box.replaceChildren(...list.map((msg) => {
-    const p = document.createElement('p');
-    p.textContent = msg; // text only: nothing from Go or the network is parsed as HTML
-    return p;
-  }));
-  box.hidden = list.length === 0;
-}
-
-function showMode(status) {
+async function start() {
+  afterPaint().then(() => Ready('loading')).catch(() => {});
+  let status;
+  try {
+    status = await Status();
+  } catch (err) {
+    showErrors([`Desk Clerk could not start: ${err?.message || err}`]);
+    return showScreen('error');
+  }
   const badge = $('mode');
   badge.textContent = status.mode === 'emulator' ? 'Local emulator — not a real Clerk instance' : `Clerk · ${status.instance}`;
   badge.classList.toggle('clerk', status.mode !== 'emulator');
   badge.hidden = false;
-  $('status-mode').textContent = `Identity: ${status.instance} · v${status.version}`;
-}
-
-function showSignedOut() {
-  const card = document.createElement('section');
-  card.className = 'card';
-  card.id = 'signed-out';
-  card.innerHTML = `
-    <h1>You are signed out</h1>
-    <p>Desk Clerk signs you in with Clerk and keeps you signed in across restarts.</p>
-    <div class="placeholder">Clerk's sign-in form will appear here: email and password in this window,
-      and social sign-in through your web browser.</div>`;
-  $('app').replaceChildren(card);
-}
-
-function afterPaint() {
-  return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-}
-
-async function start() {
-  // The loading screen is the first frame; report it so start-up is measured to it.
-  afterPaint().then(() => Ready('loading')).catch(() => {});
-  let screen = 'signed-out';
-  try {
-    const status = await Status();
-    showMode(status);
-    showErrors(status.errors || []);
-    showSignedOut();
-  } catch (err) {
-    screen = 'error';
-    showErrors([`Desk Clerk could not start: ${err?.message || err}`]);
-    $('app').replaceChildren();
+  $('st-identity').textContent = `Identity: ${status.mode === 'emulator' ? 'local emulator' : status.instance} · v${status.version}`;
+  showErrors(status.errors || []);
+  if (!status.publishableKey) {
+    return showScreen('error');
   }
-  await afterPaint();
-  document.body.dataset.screen = screen;
-  Ready(screen).catch(() => {});
+  const { startClerk } = await import('./session.js');
+  await startClerk(status);
 }
 
 start();

@@ -1,0 +1,348 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxBodyBytes bounds request bodies; ClerkJS sends small urlencoded forms.
+const maxBodyBytes = 64 << 10
+
+// rotationGrace is how long the client token from before a rotation keeps
+// working, so requests already in flight when a sign-in completes still land.
+const rotationGrace = 30 * time.Second
+
+// call is one FAPI request being served.
+type call struct {
+	s       *Server
+	w       http.ResponseWriter
+	r       *http.Request
+	query   url.Values
+	form    url.Values // request body parameters
+	formErr error      // body could not be parsed
+	origin  string
+	token   string // client token as sent (Authorization), "" if none
+	now     time.Time
+	traceID string
+
+	newToken string // client token to return in the Authorization header
+}
+
+type bodyKey struct{}
+
+type parsedBody struct {
+	form url.Values
+	err  error
+}
+
+// withMethodOverride reads the body once and applies `_method` (query first,
+// then body) before routing: ClerkJS only sends GET and POST on the wire.
+func withMethodOverride(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pb := parsedBody{form: url.Values{}}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			pb.form, pb.err = readForm(w, r)
+		}
+		if r.Method == http.MethodPost {
+			m := r.URL.Query().Get("_method")
+			if m == "" && pb.err == nil {
+				m = pb.form.Get("_method")
+			}
+			switch m = strings.ToUpper(m); m {
+			case http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete:
+				r.Method = m
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyKey{}, pb)))
+	})
+}
+
+// readForm parses an urlencoded (ClerkJS) or JSON (other SDKs) body.
+func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return url.Values{}, fmt.Errorf("body larger than %d bytes", maxBodyBytes)
+		}
+		return url.Values{}, fmt.Errorf("read body: %w", err)
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return url.Values{}, nil
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "", "application/x-www-form-urlencoded", "text/plain":
+		v, err := url.ParseQuery(string(raw))
+		if err != nil {
+			return url.Values{}, errors.New("invalid urlencoded form")
+		}
+		return v, nil
+	case "application/json":
+		var m map[string]any
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil {
+			return url.Values{}, errors.New("invalid JSON object")
+		}
+		v := url.Values{}
+		for k, val := range m {
+			switch x := val.(type) {
+			case nil:
+			case string:
+				v.Set(k, x)
+			case bool:
+				v.Set(k, strconv.FormatBool(x))
+			case json.Number:
+				v.Set(k, x.String())
+			default: // objects such as unsafe_metadata travel as JSON text, as in forms
+				b, _ := json.Marshal(x)
+				v.Set(k, string(b))
+			}
+		}
+		return v, nil
+	default:
+		return url.Values{}, fmt.Errorf("unsupported content type %q", ct)
+	}
+}
+
+// withCORS lets a webview (or any page) call the emulator with the client
+// token in Authorization and read the rotated token from the response.
+func withCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		if origin := r.Header.Get("Origin"); origin != "" {
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Add("Vary", "Origin")
+			h.Set("Access-Control-Expose-Headers", "Authorization, Retry-After, X-Clerk-Trace-Id")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+				allowed := "Authorization, Content-Type"
+				if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+					allowed = req
+				}
+				h.Set("Access-Control-Allow-Headers", allowed)
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type handlerFunc func(c *call) (any, error)
+
+// serve adapts a FAPI handler: it builds the call, runs the handler and writes
+// the JSON body or Clerk's error envelope.
+func (s *Server) serve(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		pb, _ := r.Context().Value(bodyKey{}).(parsedBody)
+		if pb.form == nil {
+			pb.form = url.Values{}
+		}
+		c := &call{
+			s: s, w: w, r: r, query: r.URL.Query(), form: pb.form, formErr: pb.err,
+			origin: r.Header.Get("Origin"), token: strings.TrimSpace(r.Header.Get("Authorization")),
+			now: s.now(), traceID: randomString(32, "0123456789abcdef"),
+		}
+		status := http.StatusOK
+		var body any
+		var err error
+		if c.formErr != nil {
+			err = errMalformedBody(c.formErr.Error())
+		} else {
+			body, err = h(c)
+		}
+		var ae *apiError
+		if err != nil && !errors.As(err, &ae) {
+			s.log.Error("emulator: request failed", "method", r.Method, "path", r.URL.Path, "err", err, "trace_id", c.traceID)
+			ae = errInternal()
+		}
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Clerk-Trace-Id", c.traceID)
+		if c.newToken != "" {
+			h.Set("Authorization", c.newToken)
+		}
+		if ae != nil {
+			status = ae.status
+			if ae.retryAfter > 0 {
+				h.Set("Retry-After", strconv.Itoa(int(ae.retryAfter/time.Second)))
+			}
+			body = object{"errors": ae.errs, "clerk_trace_id": c.traceID}
+		}
+		writeJSON(w, status, body)
+		s.log.Debug("emulator: fapi", "method", r.Method, "path", r.URL.Path, "status", status, "dur", time.Since(start).Round(time.Microsecond))
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		status = http.StatusInternalServerError
+		raw = []byte(`{"errors":[{"code":"internal_clerk_error","message":"encode response","long_message":"The response could not be encoded.","meta":{}}]}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(raw)
+}
+
+// param returns a body parameter, falling back to the query string.
+func (c *call) param(name string) string {
+	if v, ok := c.form[name]; ok && len(v) > 0 {
+		return strings.TrimSpace(v[0])
+	}
+	return strings.TrimSpace(c.query.Get(name))
+}
+
+// has reports whether a parameter was sent at all (even empty: `organization_id=`).
+func (c *call) has(name string) bool {
+	_, inForm := c.form[name]
+	_, inQuery := c.query[name]
+	return inForm || inQuery
+}
+
+func (c *call) required(name string) (string, error) {
+	v := c.param(name)
+	if v == "" {
+		return "", errParamMissing(name)
+	}
+	return v, nil
+}
+
+func (c *call) boolParam(name string) bool {
+	b, _ := strconv.ParseBool(c.param(name))
+	return b
+}
+
+func (c *call) nowMS() int64 { return c.now.UnixMilli() }
+
+func (c *call) render(t *txn) *render {
+	return &render{s: c.s, t: t, origin: c.origin, now: c.now}
+}
+
+// loadClient returns the client the request's token names, or nil when there is
+// no token or it is dead: bad signature, unknown or deleted client, or a
+// rotating token that has since been replaced (outside the grace period).
+func (c *call) loadClient(t *txn) (*clientRecord, error) {
+	if c.token == "" {
+		return nil, nil
+	}
+	claims, err := c.s.keys.parseClientToken(c.token)
+	if err != nil {
+		return nil, nil
+	}
+	cl, err := t.client(claims.ClientID)
+	if err != nil || cl == nil {
+		return nil, err
+	}
+	switch {
+	case claims.RotatingToken == cl.RotatingToken:
+	case claims.RotatingToken == cl.PrevRotatingToken && c.now.Sub(time.UnixMilli(cl.RotatedAt)) < rotationGrace:
+	default:
+		return nil, nil
+	}
+	expireSessions(cl, c.nowMS())
+	return cl, nil
+}
+
+// requireClient is loadClient for routes that act on an existing client: a
+// missing or dead token is a 401, which ClerkJS answers by reloading the client.
+func (c *call) requireClient(t *txn) (*clientRecord, error) {
+	cl, err := c.loadClient(t)
+	if err != nil {
+		return nil, err
+	}
+	if cl == nil {
+		return nil, errSignedOut()
+	}
+	return cl, nil
+}
+
+// ensureClient is loadClient for routes that may start a client (the first
+// sign-in or sign-up on a device): a new client's token goes back in Authorization.
+func (c *call) ensureClient(t *txn) (*clientRecord, error) {
+	cl, err := c.loadClient(t)
+	if err != nil || cl != nil {
+		return cl, err
+	}
+	now := c.nowMS()
+	cl = &clientRecord{ID: newID("client"), RotatingToken: randomString(20, base62), Sessions: []sessionRecord{}, CreatedAt: now, UpdatedAt: now}
+	if err := c.issueToken(cl); err != nil {
+		return nil, err
+	}
+	return cl, nil
+}
+
+func (c *call) issueToken(cl *clientRecord) error {
+	tok, err := c.s.keys.mintClientToken(cl, c.now)
+	if err != nil {
+		return err
+	}
+	c.newToken = tok
+	return nil
+}
+
+// rotate replaces the client's rotating token (on every sign-in) and returns
+// the new client token in Authorization.
+func (c *call) rotate(cl *clientRecord) error {
+	cl.PrevRotatingToken = cl.RotatingToken
+	cl.RotatingToken = randomString(20, base62)
+	cl.RotatedAt = c.nowMS()
+	return c.issueToken(cl)
+}
+
+// envelope renders Clerk's {response, client} wrapper.
+func (c *call) envelope(t *txn, response any, cl *clientRecord) (object, error) {
+	cj, err := c.render(t).client(cl)
+	if err != nil {
+		return nil, err
+	}
+	var client any
+	if cj != nil {
+		client = cj
+	}
+	return object{"response": response, "client": client}, nil
+}
+
+// committedError marks a handler error whose state changes must still be
+// saved (a failed attempt counts even though the request fails).
+type committedError struct{ err error }
+
+func (e *committedError) Error() string { return e.err.Error() }
+func (e *committedError) Unwrap() error { return e.err }
+
+func keepChanges(err error) error { return &committedError{err: err} }
+
+// mutate runs fn in a write transaction. A plain error rolls back (and drops
+// any client token minted for the discarded changes); an error wrapped with
+// keepChanges commits and is then returned.
+func (c *call) mutate(fn func(t *txn) error) error {
+	var kept error
+	err := c.s.store.update(func(t *txn) error {
+		err := fn(t)
+		var ce *committedError
+		if errors.As(err, &ce) {
+			kept = ce.err
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		c.newToken = ""
+		return err
+	}
+	return kept
+}

@@ -1,0 +1,328 @@
+package emulator
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestPasswordSignInRotatesTheClientToken(t *testing.T) {
+	clock := newFakeClock()
+	e := start(t, Options{Now: clock.Now})
+	ada := e.user("ada@example.com")
+	n := e.native()
+
+	created := n.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {ada.Email}, "locale": {"en-US"}}).must(t, 200)
+	if created.Header.Get("Authorization") == "" {
+		t.Fatal("the first sign-in request must create a client and return its token")
+	}
+	if got := str(created.Body, "response", "status"); got != "needs_first_factor" {
+		t.Fatalf("status %q", got)
+	}
+	if str(created.Body, "client", "sign_in", "id") != str(created.Body, "response", "id") {
+		t.Error("client.sign_in is not the new sign-in")
+	}
+	factors := dig(created.Body, "response", "supported_first_factors").([]any)
+	var strategies []string
+	for _, f := range factors {
+		strategies = append(strategies, f.(map[string]any)["strategy"].(string))
+	}
+	if strings.Join(strategies, ",") != "password,email_code" {
+		t.Errorf("supported_first_factors %v", strategies)
+	}
+	if v, ok := created.Body["client"].(map[string]any)["created_at"].(float64); !ok || v < 1e12 {
+		t.Errorf("created_at %v is not in milliseconds", created.Body["client"].(map[string]any)["created_at"])
+	}
+
+	first := n.token
+	id := str(created.Body, "response", "id")
+	done := n.do("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", url.Values{"strategy": {"password"}, "password": {ada.Password}}).must(t, 200)
+	rotated := done.Header.Get("Authorization")
+	if rotated == "" || rotated == first {
+		t.Fatal("completing a sign-in must rotate the client token")
+	}
+	sid := str(done.Body, "response", "created_session_id")
+	if str(done.Body, "client", "last_active_session_id") != sid || done.Body["client"].(map[string]any)["sign_in"] != nil {
+		t.Errorf("client after sign-in: %s", done.Raw)
+	}
+	sess := dig(done.Body, "client", "sessions").([]any)[0].(map[string]any)
+	if str(sess, "last_active_token", "object") != "token" || str(sess, "user", "id") == "" {
+		t.Errorf("session lacks last_active_token or user: %v", sess)
+	}
+
+	// The token from before the rotation still works briefly (requests in flight), then dies.
+	old := e.native()
+	old.token = first
+	old.do("GET", "/v1/client/sessions/"+sid, nil).must(t, 200)
+	clock.Advance(rotationGrace + time.Second)
+	if r := old.do("POST", "/v1/client/sessions/"+sid+"/tokens", nil); r.Status != 401 {
+		t.Errorf("pre-rotation token after the grace period: %d", r.Status)
+	}
+	n.do("POST", "/v1/client/sessions/"+sid+"/tokens", nil).must(t, 200)
+}
+
+func TestSingleSessionMode(t *testing.T) {
+	e := start(t, Options{})
+	n := e.native()
+	n.signIn(t, e.user("ada@example.com"))
+	if r := n.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {"grace@example.com"}}); r.Status != 400 || r.errCode() != "session_exists" {
+		t.Fatalf("second sign-in on a signed-in client: %d %s", r.Status, r.Raw)
+	}
+}
+
+func TestRepeatedWrongPasswordsAre429WithRetryAfter(t *testing.T) {
+	clock := newFakeClock()
+	e := start(t, Options{Now: clock.Now})
+	grace := e.user("grace@example.com")
+	n := e.native()
+	id := str(n.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {grace.Email}}).must(t, 200).Body, "response", "id")
+	attempt := func(pw string) *fapiResp {
+		return n.do("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", url.Values{"strategy": {"password"}, "password": {pw}})
+	}
+	for i := 0; i < maxFailedAttempts; i++ {
+		if r := attempt("wrong-" + strconv.Itoa(i)); r.Status != 422 || r.errCode() != "form_password_incorrect" {
+			t.Fatalf("attempt %d: %d %s", i, r.Status, r.Raw)
+		}
+	}
+	r := attempt(grace.Password) // even the right password waits
+	if r.Status != 429 || r.errCode() != "too_many_requests" {
+		t.Fatalf("after %d failures: %d %s", maxFailedAttempts, r.Status, r.Raw)
+	}
+	retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	if err != nil || retry <= 0 || retry > int(failureWindow/time.Second) {
+		t.Fatalf("Retry-After %q", r.Header.Get("Retry-After"))
+	}
+	// Other accounts are not affected.
+	e.native().signIn(t, e.user("ada@example.com"))
+
+	clock.Advance(time.Duration(retry) * time.Second)
+	if r := attempt(grace.Password); r.Status != 200 || str(r.Body, "response", "status") != "complete" {
+		t.Fatalf("after Retry-After: %d %s", r.Status, r.Raw)
+	}
+}
+
+func TestConcurrentSignInsOnOneClientStayConsistent(t *testing.T) {
+	e := start(t, Options{})
+	ada := e.user("ada@example.com")
+	n := e.native()
+	// Create the client first so that every goroutine shares it.
+	n.do("POST", "/v1/client", nil).must(t, 200)
+	token := n.token
+
+	const workers = 12
+	var wg sync.WaitGroup
+	results := make(chan string, workers*2)
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := e.native()
+			c.token = token
+			r := c.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {ada.Email}})
+			if r.Status != 200 {
+				results <- fmt.Sprintf("create:%d:%s", r.Status, r.errCode())
+				return
+			}
+			id := str(r.Body, "response", "id")
+			r = c.do("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", url.Values{"strategy": {"password"}, "password": {ada.Password}})
+			if r.Status == 200 {
+				results <- "complete:" + str(r.Body, "response", "created_session_id")
+				return
+			}
+			results <- fmt.Sprintf("attempt:%d:%s", r.Status, r.errCode())
+		}()
+	}
+	wg.Wait()
+	close(results)
+	var sessions []string
+	for res := range results {
+		switch {
+		case strings.HasPrefix(res, "complete:"):
+			sessions = append(sessions, strings.TrimPrefix(res, "complete:"))
+		case strings.HasSuffix(res, ":400:session_exists"):
+		case res == "attempt:404:resource_not_found": // replaced by a newer sign-in on the same client
+		default:
+			t.Errorf("unexpected outcome %s", res)
+		}
+	}
+	if len(sessions) != 1 {
+		t.Fatalf("%d sign-ins completed, want exactly 1 (single-session mode): %v", len(sessions), sessions)
+	}
+	// Whatever token the client holds now (any within the grace period), the state is one session.
+	c := e.native()
+	c.token = token
+	r := c.do("GET", "/v1/client", nil).must(t, 200)
+	live := dig(r.Body, "response", "sessions").([]any)
+	if len(live) != 1 || str(live[0].(map[string]any), "id") != sessions[0] || str(r.Body, "response", "last_active_session_id") != sessions[0] {
+		t.Fatalf("client after concurrent sign-ins: %s", r.Raw)
+	}
+}
+
+func TestConcurrentSignInsOnManyClients(t *testing.T) {
+	e := start(t, Options{})
+	users := e.DemoUsers()
+	const workers = 10
+	var wg sync.WaitGroup
+	errs := make(chan string, workers)
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func(u DemoUser) {
+			defer wg.Done()
+			c := e.native()
+			si := c.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {u.Email}})
+			if si.Status != 200 {
+				errs <- string(si.Raw)
+				return
+			}
+			r := c.do("POST", "/v1/client/sign_ins/"+str(si.Body, "response", "id")+"/attempt_first_factor", url.Values{"strategy": {"password"}, "password": {u.Password}})
+			if r.Status != 200 {
+				errs <- string(r.Raw)
+			}
+		}(users[i%len(users)])
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+func TestEmailCodeSignIn(t *testing.T) {
+	e := start(t, Options{})
+	ada := e.user("ada@example.com")
+	n := e.native()
+	si := n.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {ada.Email}}).must(t, 200)
+	id := str(si.Body, "response", "id")
+	if r := n.do("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", url.Values{"strategy": {"email_code"}, "code": {"123456"}}); r.Status != 422 || r.errCode() != "verification_missing" {
+		t.Fatalf("attempt before prepare: %d %s", r.Status, r.Raw)
+	}
+	var emailID string
+	for _, f := range dig(si.Body, "response", "supported_first_factors").([]any) {
+		if f.(map[string]any)["strategy"] == "email_code" {
+			emailID = f.(map[string]any)["email_address_id"].(string)
+		}
+	}
+	prep := n.do("POST", "/v1/client/sign_ins/"+id+"/prepare_first_factor", url.Values{"strategy": {"email_code"}, "email_address_id": {emailID}}).must(t, 200)
+	if str(prep.Body, "response", "first_factor_verification", "status") != "unverified" {
+		t.Errorf("after prepare: %s", prep.Raw)
+	}
+	code, ok := e.LastEmailCode(ada.Email)
+	if !ok || len(code) != 6 {
+		t.Fatalf("no code sent: %q", code)
+	}
+	if !strings.Contains(e.log.String(), "your verification code is "+code) {
+		t.Error("the code is not in the log (the emulator's mailbox)")
+	}
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	if r := n.do("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", url.Values{"strategy": {"email_code"}, "code": {wrong}}); r.Status != 422 || r.errCode() != "form_code_incorrect" {
+		t.Fatalf("wrong code: %d %s", r.Status, r.Raw)
+	}
+	done := n.do("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", url.Values{"strategy": {"email_code"}, "code": {code}}).must(t, 200)
+	if str(done.Body, "response", "status") != "complete" || str(done.Body, "client", "last_authentication_strategy") != "email_code" {
+		t.Fatalf("after the right code: %s", done.Raw)
+	}
+}
+
+func TestSignUpWithEmailCodeAndTestAddress(t *testing.T) {
+	e := start(t, Options{})
+	tests := []struct {
+		email   string
+		useCode func() string
+	}{
+		{"lin+clerk_test@example.com", func() string { return "424242" }},
+		{"mary@example.com", func() string { c, _ := e.LastEmailCode("mary@example.com"); return c }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.email, func(t *testing.T) {
+			n := e.native()
+			su := n.do("POST", "/v1/client/sign_ups", url.Values{"email_address": {tc.email}, "password": {"a fine password"}, "first_name": {"Mary"}}).must(t, 200)
+			id := str(su.Body, "response", "id")
+			if str(su.Body, "response", "status") != "missing_requirements" || fmt.Sprint(dig(su.Body, "response", "unverified_fields")) != "[email_address]" {
+				t.Fatalf("created: %s", su.Raw)
+			}
+			n.do("POST", "/v1/client/sign_ups/"+id+"/prepare_verification", url.Values{"strategy": {"email_code"}}).must(t, 200)
+			done := n.do("POST", "/v1/client/sign_ups/"+id+"/attempt_verification", url.Values{"strategy": {"email_code"}, "code": {tc.useCode()}}).must(t, 200)
+			if str(done.Body, "response", "status") != "complete" || str(done.Body, "response", "created_user_id") == "" {
+				t.Fatalf("attempt: %s", done.Raw)
+			}
+			// The new account signs in with its password on another client.
+			other := e.native()
+			other.signIn(t, DemoUser{Email: tc.email, Password: "a fine password"})
+			// And its address is taken now.
+			if r := e.native().do("POST", "/v1/client/sign_ups", url.Values{"email_address": {strings.ToUpper(tc.email)}}); r.errCode() != "form_identifier_exists" {
+				t.Errorf("sign-up with a taken address (other case): %s", r.Raw)
+			}
+		})
+	}
+	if !strings.Contains(e.log.String(), "use the test code 424242") {
+		t.Error("a +clerk_test address should be logged as not mailed")
+	}
+}
+
+func TestEndAndRemoveSession(t *testing.T) {
+	e := start(t, Options{})
+	for _, action := range []string{"end", "remove"} {
+		t.Run(action, func(t *testing.T) {
+			n := e.native()
+			sid := n.signIn(t, e.user("ada@example.com"))
+			r := n.do("POST", "/v1/client/sessions/"+sid+"/"+action, nil).must(t, 200)
+			want := map[string]string{"end": "ended", "remove": "removed"}[action]
+			if str(r.Body, "response", "status") != want || len(dig(r.Body, "client", "sessions").([]any)) != 0 {
+				t.Fatalf("%s: %s", action, r.Raw)
+			}
+			if r := n.do("POST", "/v1/client/sessions/"+sid+"/touch", nil); r.Status != 401 {
+				t.Errorf("touch after %s: %d", action, r.Status)
+			}
+		})
+	}
+}
+
+func TestDeleteClient(t *testing.T) {
+	e := start(t, Options{})
+	n := e.native()
+	n.signIn(t, e.user("ada@example.com"))
+	r := n.do("DELETE", "/v1/client", nil).must(t, 200)
+	if r.Body["client"] != nil || str(r.Body, "response", "object") != "client" {
+		t.Fatalf("delete client: %s", r.Raw)
+	}
+	if r := n.do("GET", "/v1/client", nil).must(t, 200); r.Body["response"] != nil {
+		t.Errorf("the deleted client's token still names a client: %s", r.Raw)
+	}
+}
+
+func TestSessionExpires(t *testing.T) {
+	clock := newFakeClock()
+	e := start(t, Options{Now: clock.Now})
+	n := e.native()
+	sid := n.signIn(t, e.user("ada@example.com"))
+	clock.Advance(sessionLifetime + time.Minute)
+	r := n.do("GET", "/v1/client", nil).must(t, 200)
+	if len(dig(r.Body, "response", "sessions").([]any)) != 0 {
+		t.Fatalf("expired session still listed: %s", r.Raw)
+	}
+	if r := n.do("POST", "/v1/client/sessions/"+sid+"/tokens", nil); r.Status != 401 {
+		t.Errorf("token for an expired session: %d", r.Status)
+	}
+}
+
+func TestSecretsStayOutOfTheLog(t *testing.T) {
+	e := start(t, Options{})
+	n := e.native()
+	ada := e.user("ada@example.com")
+	sid := n.signIn(t, ada)
+	jwt := n.token4(t, sid, nil)
+	n.do("POST", "/v1/client/sign_ups", url.Values{"email_address": {"x@example.com"}, "password": {"hunter2hunter2"}})
+	log := e.log.String()
+	for name, secret := range map[string]string{"demo password": ada.Password, "client token": n.token, "session token": jwt, "sign-up password": "hunter2hunter2"} {
+		if strings.Contains(log, secret) {
+			t.Errorf("the log contains a %s", name)
+		}
+	}
+}

@@ -1,0 +1,297 @@
+package verify
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	clerk "github.com/clerk/clerk-sdk-go/v2"
+	clerkjwt "github.com/clerk/clerk-sdk-go/v2/jwt"
+	"github.com/golang-jwt/jwt/v5"
+
+	"deskclerk/auth/internal/testjwt"
+)
+
+// benchToken is a Clerk-shaped session token (about 750 bytes, like the one
+// in the research notes) valid for an hour of wall-clock time.
+func benchToken(b *testing.B) (string, *testjwt.Key) {
+	a, _, _ := keys()
+	c := testjwt.SessionClaims(testIssuer, "user_2GIabcdefghijklmnopqrstu", "sess_2Gbabcdefghijklmnopqrstu", time.Now())
+	c["exp"] = time.Now().Add(time.Hour).Unix()
+	tok, err := a.SignHeader(clerkHeader(kidA), c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tok, a
+}
+
+func benchConfig(a *testjwt.Key, cacheSize int) Config {
+	return Config{Issuer: testIssuer, PEM: a.PublicPEM(), AuthorizedParties: []string{"http://localhost:3000"}, CacheSize: cacheSize, Logger: discard}
+}
+
+// floorNs is the floor's ns/op from the same run; the other benchmarks report
+// their ratio to it as x-floor.
+var floorNs float64
+
+func reportRatio(b *testing.B) {
+	if floorNs > 0 && b.N > 0 {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/floorNs, "x-floor")
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	tok, a := benchToken(b)
+	ctx := context.Background()
+
+	// The floor: crypto/rsa PKCS#1 v1.5 over SHA-256 of the signing input.
+	b.Run("floor-rsa", func(b *testing.B) {
+		dot := strings.LastIndexByte(tok, '.')
+		input := []byte(tok[:dot])
+		sig, _ := base64.RawURLEncoding.DecodeString(tok[dot+1:])
+		pub := a.Public()
+		b.ReportAllocs()
+		for b.Loop() {
+			h := sha256.Sum256(input)
+			if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig); err != nil {
+				b.Fatal(err)
+			}
+		}
+		floorNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	})
+
+	// First-seen: the full path including the cache insert; the entry is
+	// dropped again each iteration (that delete is counted too).
+	b.Run("first-seen", func(b *testing.B) {
+		v := mustNew(b, benchConfig(a, DefaultCacheSize))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := v.Verify(ctx, tok); err != nil {
+				b.Fatal(err)
+			}
+			v.cache.remove(tok, v.cache.get(tok))
+		}
+		reportRatio(b)
+	})
+
+	b.Run("first-seen-nocache", func(b *testing.B) {
+		v := mustNew(b, benchConfig(a, -1))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := v.Verify(ctx, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportRatio(b)
+	})
+
+	b.Run("repeated", func(b *testing.B) {
+		v := mustNew(b, benchConfig(a, DefaultCacheSize))
+		if _, err := v.Verify(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := v.Verify(ctx, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportRatio(b)
+	})
+
+	b.Run("repeated-parallel", func(b *testing.B) {
+		v := mustNew(b, benchConfig(a, DefaultCacheSize))
+		if _, err := v.Verify(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := v.Verify(ctx, tok); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+
+	// Reference: plain golang-jwt v5 with the recommended options.
+	b.Run("golang-jwt", func(b *testing.B) {
+		p := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(testIssuer),
+			jwt.WithLeeway(DefaultLeeway), jwt.WithExpirationRequired(), jwt.WithIssuedAt())
+		pub := a.Public()
+		keyfn := func(*jwt.Token) (any, error) { return pub, nil }
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := p.ParseWithClaims(tok, jwt.MapClaims{}, keyfn); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportRatio(b)
+	})
+
+	b.Run("clerk-sdk-go", func(b *testing.B) {
+		jwk := &clerk.JSONWebKey{Key: a.Public(), KeyID: kidA, Algorithm: "RS256", Use: "sig"}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := clerkjwt.Verify(ctx, &clerkjwt.VerifyParams{Token: tok, JWK: jwk, Leeway: DefaultLeeway}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportRatio(b)
+	})
+}
+
+// BenchmarkVerifyInterleaved times the floor and a first-seen Verify
+// alternately within each iteration, so that load from other processes hits
+// both alike; it reports both costs and their ratio. This is the figure to
+// trust on a busy machine.
+func BenchmarkVerifyInterleaved(b *testing.B) {
+	tok, a := benchToken(b)
+	ctx := context.Background()
+	dot := strings.LastIndexByte(tok, '.')
+	input := []byte(tok[:dot])
+	sig, _ := base64.RawURLEncoding.DecodeString(tok[dot+1:])
+	pub := a.Public()
+	v := mustNew(b, benchConfig(a, DefaultCacheSize))
+	var floor, verify time.Duration
+	for b.Loop() {
+		t1 := time.Now()
+		h := sha256.Sum256(input)
+		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		if _, err := v.Verify(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+		t3 := time.Now()
+		v.cache.remove(tok, v.cache.get(tok))
+		floor += t2.Sub(t1)
+		verify += t3.Sub(t2)
+	}
+	b.ReportMetric(float64(floor.Nanoseconds())/float64(b.N), "floor-ns/op")
+	b.ReportMetric(float64(verify.Nanoseconds())/float64(b.N), "first-seen-ns/op")
+	b.ReportMetric(float64(verify)/float64(floor), "x-floor")
+}
+
+// BenchmarkMiddlewareLoopback measures whole requests per second through a
+// real 127.0.0.1 listener, client and server sharing the machine's cores.
+// "no-auth" is the same server without the middleware, the baseline.
+func BenchmarkMiddlewareLoopback(b *testing.B) {
+	tok, a := benchToken(b)
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, found := ClaimsFromContext(r.Context()); !found && r.Header.Get("X-Bench-Auth") != "none" {
+			http.Error(w, "no claims", http.StatusInternalServerError)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	})
+	var baseline float64 // req/s of no-auth in this run
+	run := func(b *testing.B, h http.Handler, header http.Header) float64 {
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}}
+		defer client.CloseIdleConnections()
+		b.SetParallelism(8)
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/me", nil)
+				req.Header = header.Clone()
+				res, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK {
+					b.Errorf("status %d", res.StatusCode)
+					return
+				}
+			}
+		})
+		rps := float64(b.N) / b.Elapsed().Seconds()
+		b.ReportMetric(rps, "req/s")
+		return rps
+	}
+	b.Run("no-auth", func(b *testing.B) {
+		baseline = run(b, ok, http.Header{"X-Bench-Auth": {"none"}})
+	})
+	ratio := func(b *testing.B, rps float64) {
+		if baseline > 0 {
+			b.ReportMetric(rps/baseline, "x-no-auth")
+		}
+	}
+	b.Run("repeated-token", func(b *testing.B) {
+		ratio(b, run(b, Middleware(mustNew(b, benchConfig(a, DefaultCacheSize)))(ok), bearer(tok)))
+	})
+	b.Run("verify-every-request", func(b *testing.B) {
+		ratio(b, run(b, Middleware(mustNew(b, benchConfig(a, -1)))(ok), bearer(tok)))
+	})
+}
+
+// BenchmarkVerifySteps splits the work Verify adds to the RSA check, to see
+// where the overhead over the floor goes.
+func BenchmarkVerifySteps(b *testing.B) {
+	tok, a := benchToken(b)
+	v := mustNew(b, benchConfig(a, DefaultCacheSize))
+	parts := strings.Split(tok, ".")
+	hdr, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	b.Run("base64-3-segments", func(b *testing.B) {
+		d1, d2 := len(parts[0]), len(parts[0])+1+len(parts[1])
+		b.ReportAllocs()
+		for b.Loop() {
+			buf := make([]byte, len(tok), 2*len(tok))
+			copy(buf, tok)
+			buf, _, _ = decodeSegment(buf, buf[:d1])
+			buf, _, _ = decodeSegment(buf, buf[d1+1:d2])
+			_, _, _ = decodeSegment(buf, buf[d2+1:len(tok)])
+		}
+	})
+	b.Run("header", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			h, _ := parseHeader(hdr)
+			if _, err := checkHeader(h); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("claims-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := parseJSONObject(payload); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("claims-json-encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := stdDecode(payload); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	raw, _ := parseJSONObject(payload)
+	b.Run("claims-checks", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			cs, _ := decodeClaims(raw)
+			if err := v.checkClaims(cs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,163 @@
+// Command emulator runs the local Clerk emulator and its demo protected API on
+// their own, for manual work and for the end-to-end tests (the app embeds the
+// same package in-process).
+//
+// Usage:
+//
+//	go run ./cmd/emulator [flags]
+//
+// Flags:
+//
+//	-dir DIR            state directory (databases); default <user config dir>/deskclerk/emulator,
+//	                    the same place the app uses, so both see the same users and sessions
+//	-addr HOST:PORT     Frontend API listener (default 127.0.0.1:0, an ephemeral port); loopback only
+//	-api-addr HOST:PORT demo API listener (default 127.0.0.1:0); loopback only
+//	-authorized-party ORIGIN
+//	                    an extra origin (azp) the demo API accepts, besides wails://wails and
+//	                    http://wails.localhost; repeatable
+//	-ready-file FILE    once both listeners accept connections, write a JSON description
+//	                    (URLs, issuer, publishable key, JWT public key PEM, demo users and their
+//	                    passwords) to FILE with mode 0600; removed again on a clean exit
+//	-print-users        print the demo users and their passwords, then exit (needs the emulator
+//	                    stopped: the database is locked while it runs)
+//	-log-level LEVEL    debug, info (default), warn or error; debug logs every request
+//
+// It stops on SIGINT or SIGTERM. Verification codes "emailed" by the emulator
+// appear in its log; addresses containing +clerk_test take the code 424242.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"deskclerk/auth/emulator"
+	"deskclerk/auth/logging"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// ReadyInfo is what -ready-file contains.
+type ReadyInfo struct {
+	PID            int                 `json:"pid"`
+	FrontendAPIURL string              `json:"frontend_api_url"`
+	Issuer         string              `json:"issuer"`
+	JWKSURL        string              `json:"jwks_url"`
+	PublishableKey string              `json:"publishable_key"`
+	APIURL         string              `json:"api_url"`
+	PublicKeyPEM   string              `json:"public_key_pem"`
+	Dir            string              `json:"dir"`
+	DemoUsers      []emulator.DemoUser `json:"demo_users"`
+}
+
+// run is main without the process: it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "state directory (default <user config dir>/deskclerk/emulator)")
+	addr := fs.String("addr", "127.0.0.1:0", "Frontend API listen address (loopback)")
+	apiAddr := fs.String("api-addr", "127.0.0.1:0", "demo API listen address (loopback)")
+	readyFile := fs.String("ready-file", "", "write a JSON description here once ready")
+	printUsers := fs.Bool("print-users", false, "print the demo users and their passwords, then exit")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	var parties []string
+	fs.Func("authorized-party", "extra origin the demo API accepts as azp (repeatable)", func(v string) error {
+		if v = strings.TrimSpace(v); v == "" {
+			return errors.New("empty origin")
+		}
+		parties = append(parties, v)
+		return nil
+	})
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "emulator: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		return 2
+	}
+	level, err := logging.ParseLevel(*logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "emulator:", err)
+		return 2
+	}
+	logger := logging.New(stderr, level)
+
+	if *dir == "" {
+		base, err := os.UserConfigDir()
+		if err != nil {
+			fmt.Fprintln(stderr, "emulator: no user config dir; pass -dir:", err)
+			return 1
+		}
+		*dir = filepath.Join(base, "deskclerk", "emulator")
+	}
+
+	if *printUsers {
+		users, err := emulator.ReadDemoUsers(*dir)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		for _, u := range users {
+			fmt.Fprintf(stdout, "%s\t%s\t%s %s\n", u.Email, u.Password, u.FirstName, u.LastName)
+		}
+		return 0
+	}
+
+	srv, err := emulator.Start(ctx, emulator.Options{
+		Dir: *dir, Addr: *addr, APIAddr: *apiAddr, AuthorizedParties: parties, Logger: logger,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer srv.Close()
+
+	if *readyFile != "" {
+		info := ReadyInfo{
+			PID: os.Getpid(), FrontendAPIURL: srv.FrontendAPIURL(), Issuer: srv.Issuer(), JWKSURL: srv.JWKSURL(),
+			PublishableKey: srv.PublishableKey(), APIURL: srv.APIURL(), PublicKeyPEM: srv.PublicKeyPEM(),
+			Dir: srv.Dir(), DemoUsers: srv.DemoUsers(),
+		}
+		if err := writeReadyFile(*readyFile, info); err != nil {
+			fmt.Fprintln(stderr, "emulator:", err)
+			return 1
+		}
+		defer os.Remove(*readyFile)
+	}
+	<-ctx.Done()
+	logger.Info("emulator: stopping")
+	if err := srv.Close(); err != nil {
+		fmt.Fprintln(stderr, "emulator:", err)
+		return 1
+	}
+	return 0
+}
+
+// writeReadyFile writes atomically, so a watcher never reads half a file.
+func writeReadyFile(path string, info ReadyInfo) error {
+	raw, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		return fmt.Errorf("ready file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("ready file: %w", err)
+	}
+	return nil
+}

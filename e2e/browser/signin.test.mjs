@@ -1,0 +1,166 @@
+// The product in real Chromium: the dev build's page with the real Go bindings,
+// the real ClerkJS from npm, the embedded emulator, and a real Secret Service.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApp, launchBrowser, artifact, seedEmulator, keychainSecrets, browserShim } from './devapp.mjs';
+
+let app, browser, users, shim;
+const dir = mkdtempSync(join(tmpdir(), 'deskclerk-signin-'));
+
+before(async () => {
+  users = await seedEmulator(join(dir, 'emu'));
+  shim = browserShim(dir);
+  app = await startApp({
+    DESKCLERK_EMULATOR_DIR: join(dir, 'emu'),
+    PATH: `${shim.path}:${process.env.PATH}`,
+  }, dir);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function openApp() {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => { if (!String(e.stack).includes('/wails/ipc.js')) errors.push(e.message); });
+  await page.goto(app.url);
+  await page.waitForFunction(() => ['signed-in', 'signed-out', 'offline'].includes(document.body.dataset.screen), null, { timeout: 30000 });
+  return { page, errors };
+}
+
+async function signIn(page, user) {
+  await page.fill('input[name=identifier]', user.email);
+  await page.click('.cl-formButtonPrimary');
+  await page.fill('input[name=password]', user.password);
+  await page.click('.cl-formButtonPrimary');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
+}
+
+// pageSecrets collects everything the page can see: DOM, web storage, binding results.
+async function pageSecrets(page) {
+  return page.evaluate(async () => {
+    const App = window.go.main.App;
+    return JSON.stringify({
+      html: document.documentElement.outerHTML,
+      local: { ...localStorage },
+      session: { ...sessionStorage },
+      status: await App.Status(),
+      health: await App.Health(),
+      oauth: await App.OAuthStatus(),
+    });
+  });
+}
+
+test('email and password sign-in, API calls, reload, sign-out', async () => {
+  const ada = users[0];
+  const { page, errors } = await openApp();
+  assert.equal(await page.evaluate(() => document.body.dataset.screen), 'signed-out');
+  await page.waitForSelector('input[name=identifier]');
+
+  // A wrong password is refused with Clerk's message and signs nobody in.
+  await page.fill('input[name=identifier]', ada.email);
+  await page.click('.cl-formButtonPrimary');
+  await page.fill('input[name=password]', 'not-the-password');
+  await page.click('.cl-formButtonPrimary');
+  await page.waitForSelector('.cl-formFieldErrorText', { timeout: 15000 });
+  await page.goto(app.url);
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out');
+
+  await signIn(page, ada);
+  assert.equal(await page.innerText('#profile-name'), `${ada.first_name} ${ada.last_name}`);
+  assert.equal(await page.innerText('#profile-email'), ada.email);
+  await page.waitForSelector('.cl-userButtonTrigger');
+
+  // /api/me is called on arrival; the answer names this user.
+  await page.waitForFunction(() => document.getElementById('api-result').textContent.includes('user_'), null, { timeout: 15000 });
+  const me = JSON.parse(await page.innerText('#api-result'));
+  assert.equal(JSON.stringify(me).includes(ada.email), true, 'the API knows the user');
+  await page.click('#api-me');
+  await page.waitForFunction(() => !document.getElementById('api-me').disabled);
+  assert.equal(await page.innerText('#api-error'), '');
+
+  // Favourite colour: change, then read back from the API.
+  await page.locator('#color-input').fill('#00aa88');
+  await page.click('#color-save');
+  await page.waitForFunction(() => document.getElementById('color-value').textContent.includes('#00aa88'), null, { timeout: 15000 });
+  await page.click('#color-load');
+  await page.waitForFunction(() => !document.getElementById('color-load').disabled);
+  assert.match(await page.innerText('#color-value'), /#00aa88/);
+  assert.match(await page.innerText('#st-api'), /reachable \(200\)/);
+  assert.match(await page.innerText('#st-keychain'), /Secret Service/);
+  await page.screenshot({ path: artifact('browser-signed-in.png') });
+
+  // The client token is in the keychain, and nowhere the page can see.
+  const secrets = keychainSecrets();
+  assert.ok(secrets.length >= 1, 'the client token is in the keychain');
+  const seen = await pageSecrets(page);
+  for (const s of secrets) {
+    for (const part of s.split(/[^A-Za-z0-9_-]+/).filter((p) => p.length >= 16)) {
+      assert.equal(seen.includes(part), false, 'a piece of the keychain secret reached the page');
+    }
+  }
+
+  // Reload: still signed in, from the token in Go.
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
+
+  // Sign out: signed-out screen, keychain entry gone, web storage empty.
+  await page.click('#sign-out');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
+  assert.deepEqual(keychainSecrets(), []);
+  assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 20000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an invalid token is never sent to the API', async () => {
+  const { page } = await openApp();
+  const res = await page.evaluate(() => window.go.main.App.CallAPI('GET', '/api/me', '', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'));
+  assert.equal(res.kind, 'token');
+  assert.match(res.error, /not accepted/);
+  assert.equal(res.status, 0);
+  const off = await page.evaluate(() => window.go.main.App.CallAPI('GET', 'https://evil.example/x', '', 'x'));
+  assert.equal(off.kind, 'request');
+  await page.close();
+});
+
+test('social sign-in through the system browser: approve, deny, first-time user', async () => {
+  const grace = users[1];
+  const { page } = await openApp();
+  await page.waitForSelector('.cl-socialButtonsBlockButton__github');
+
+  // Denied consent: a readable error in the window, still signed out.
+  shim.set({ decision: 'deny' });
+  await page.click('.cl-socialButtonsBlockButton__github');
+  await page.waitForFunction(() => (document.body.dataset.oauth || '').startsWith('failed'), null, { timeout: 20000 });
+  assert.match(await page.innerText('#errors'), /Social sign-in: .+/);
+  assert.equal(await page.evaluate(() => document.body.dataset.screen), 'signed-out');
+
+  // Approve as an existing account.
+  shim.set({ decision: 'approve', identity: grace.email });
+  await page.click('.cl-socialButtonsBlockButton__github');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
+  assert.equal(await page.innerText('#profile-email'), grace.email);
+  await page.click('#sign-out');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
+
+  // A first-time user is signed up and signed in.
+  const email = `new.person.${Date.now()}@example.com`;
+  shim.set({ decision: 'approve', newEmail: email });
+  await page.waitForSelector('.cl-socialButtonsBlockButton__google');
+  await page.click('.cl-socialButtonsBlockButton__google');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
+  assert.equal(await page.innerText('#profile-email'), email);
+  await page.screenshot({ path: artifact('browser-oauth-signed-up.png') });
+  await page.click('#sign-out');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
+  assert.match(shim.log(), /deny ok[\s\S]*approve ok[\s\S]*approve ok/);
+  await page.close();
+});

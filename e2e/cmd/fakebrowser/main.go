@@ -1,0 +1,115 @@
+// Command fakebrowser stands in for the system browser in the end-to-end tests of
+// social sign-in. Installed as "xdg-open" on PATH, it receives the URL that
+// github.com/pkg/browser opens, loads the local emulator's consent page, submits
+// it like a person would, and follows the redirects to the app's loopback listener.
+//
+// FAKEBROWSER_CONFIG names a JSON file read at each run, so a test can change the
+// person's choice between sign-ins: {"decision": "approve"|"deny", "identity":
+// "<existing account's email>", "newEmail": "<new identity, takes precedence>",
+// "noBrowser": true (fail like a machine without a browser)}. FAKEBROWSER_LOG names
+// a file the outcome is appended to.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"regexp"
+	"time"
+)
+
+var (
+	formAction = regexp.MustCompile(`<form id="consent" method="post" action="([^"]*)"`)
+	stateInput = regexp.MustCompile(`name="state" value="([^"]*)"`)
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: fakebrowser URL")
+		os.Exit(2)
+	}
+	var cfg config
+	if f := os.Getenv("FAKEBROWSER_CONFIG"); f != "" {
+		if b, err := os.ReadFile(f); err == nil {
+			_ = json.Unmarshal(b, &cfg)
+		}
+	}
+	if cfg.NoBrowser {
+		logOutcome("no browser")
+		os.Exit(3)
+	}
+	outcome, err := visit(os.Args[1], cfg)
+	if err != nil {
+		outcome = "error: " + err.Error()
+	}
+	logOutcome(outcome)
+	if err != nil {
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	Decision  string `json:"decision"`
+	Identity  string `json:"identity"`
+	NewEmail  string `json:"newEmail"`
+	NoBrowser bool   `json:"noBrowser"`
+}
+
+func logOutcome(outcome string) {
+	if f := os.Getenv("FAKEBROWSER_LOG"); f != "" {
+		if fh, err := os.OpenFile(f, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
+			fmt.Fprintln(fh, outcome)
+			fh.Close()
+		}
+	}
+}
+
+func visit(start string, cfg config) (string, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
+	resp, err := c.Get(start)
+	if err != nil {
+		return "", err
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m, s := formAction.FindSubmatch(page), stateInput.FindSubmatch(page)
+	if m == nil || s == nil {
+		return "", fmt.Errorf("no consent form at %s (status %d)", resp.Request.URL.Host, resp.StatusCode)
+	}
+	action, err := resp.Request.URL.Parse(html.UnescapeString(string(m[1])))
+	if err != nil {
+		return "", err
+	}
+	form := url.Values{"state": {html.UnescapeString(string(s[1]))}, "decision": {"approve"}}
+	if cfg.Decision != "" {
+		form.Set("decision", cfg.Decision)
+	}
+	if cfg.Identity != "" {
+		form.Set("identity", cfg.Identity)
+	}
+	if cfg.NewEmail != "" {
+		form.Set("email", cfg.NewEmail)
+		form.Set("first_name", "Test")
+		form.Set("last_name", "Person")
+	}
+	resp, err = c.PostForm(action.String(), form)
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	final := resp.Request.URL
+	if final.Hostname() != "127.0.0.1" && final.Hostname() != "::1" {
+		return "", errors.New("the redirects did not end on the loopback listener")
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("loopback listener answered %d", resp.StatusCode)
+	}
+	return form.Get("decision") + " ok", nil
+}

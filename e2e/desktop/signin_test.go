@@ -1,0 +1,190 @@
+//go:build e2e
+
+package desktop
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"deskclerk/auth/emulator"
+	"deskclerk/e2e/xharness"
+)
+
+// keychainService is where the app keeps the emulator instance's client token.
+const keychainService = "deskclerk (clerk.deskclerk.localhost)"
+
+// needKeyring fails unless the test runs on a private bus with a real Secret Service.
+func needKeyring(t *testing.T) {
+	t.Helper()
+	if os.Getenv("DESKCLERK_KEYRING_SANDBOX") == "" {
+		t.Fatal("run under auth/keychain/testdata/run-with-keyring.sh (make test-desktop does)")
+	}
+}
+
+// seedEmulator creates the emulator's state (demo users) in dir and returns them.
+func seedEmulator(t *testing.T, dir string) []emulator.DemoUser {
+	t.Helper()
+	em, err := emulator.Start(context.Background(), emulator.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := em.DemoUsers()
+	if err := em.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return users
+}
+
+func keychainEntries(t *testing.T) int {
+	out, _ := exec.Command("secret-tool", "search", "--all", "service", keychainService).CombinedOutput()
+	return strings.Count(string(out), "secret = ")
+}
+
+// window returns the app window's top-left corner on the screen.
+func window(t *testing.T, d *xharness.Display) (x, y int) {
+	t.Helper()
+	id, err := d.XDoTool("search", "--sync", "--onlyvisible", "--name", "^Desk Clerk$")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := d.XDoTool("getwindowgeometry", "--shell", strings.Fields(id)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(l, "X="); ok {
+			x, _ = strconv.Atoi(v)
+		}
+		if v, ok := strings.CutPrefix(l, "Y="); ok {
+			y, _ = strconv.Atoi(v)
+		}
+	}
+	return x, y
+}
+
+// click presses the left button at (dx, dy) inside the window of the default size.
+func click(t *testing.T, d *xharness.Display, dx, dy int) {
+	t.Helper()
+	x, y := window(t, d)
+	if _, err := d.XDoTool("mousemove", "--sync", strconv.Itoa(x+dx), strconv.Itoa(y+dy), "click", "1"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func typeText(t *testing.T, d *xharness.Display, s string) {
+	t.Helper()
+	if _, err := d.XDoTool("type", "--delay", "25", s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.XDoTool("key", "Return"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func launchWait(t *testing.T, d *xharness.Display, bin, dir string, env []string, screen string) *xharness.App {
+	t.Helper()
+	app, err := d.Launch(bin, dir, env...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.WaitScreen(screen, 60*time.Second); err != nil {
+		app.Kill()
+		t.Fatal(err)
+	}
+	return app
+}
+
+func quit(t *testing.T, app *xharness.App) {
+	t.Helper()
+	if err := app.Quit(15 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Positions inside the 1040×760 window, from the layout at that size.
+const (
+	emailX, emailY     = 520, 334 // Clerk's email field on the sign-in card
+	signOutX, signOutY = 762, 150 // the Sign out button on the profile card
+)
+
+func TestSignInStaysSignedInAcrossRestarts(t *testing.T) {
+	needKeyring(t)
+	bin, out := appBin(t), artifacts(t)
+	dir := t.TempDir()
+	users := seedEmulator(t, filepath.Join(dir, "emu"))
+	env := []string{"DESKCLERK_EMULATOR_DIR=" + filepath.Join(dir, "emu")}
+	d := display(t)
+
+	// 1. Signed out: type the email and password into Clerk's card in the window.
+	app := launchWait(t, d, bin, dir, env, "signed-out")
+	click(t, d, emailX, emailY)
+	typeText(t, d, users[0].Email)
+	if _, err := app.WaitScreen("route:#/factor-one", 20*time.Second); err != nil {
+		app.Kill()
+		t.Fatal(err)
+	}
+	typeText(t, d, users[0].Password)
+	if _, err := app.WaitScreen("signed-in", 20*time.Second); err != nil {
+		app.Kill()
+		t.Fatal(err)
+	}
+	if _, err := app.WaitScreen("api-me:200", 20*time.Second); err != nil {
+		app.Kill()
+		t.Fatal(err)
+	}
+	shot := filepath.Join(out, "desktop-signed-in.png")
+	if err := d.Screenshot(shot); err != nil {
+		t.Fatal(err)
+	}
+	assertRendered(t, shot)
+	if n := keychainEntries(t); n == 0 {
+		t.Fatal("no client token in the keychain after sign-in")
+	}
+	quit(t, app)
+
+	// 2. Relaunch: signed in without typing, and the API answers.
+	app = launchWait(t, d, bin, dir, env, "signed-in")
+	if _, err := app.WaitScreen("api-me:200", 20*time.Second); err != nil {
+		app.Kill()
+		t.Fatal(err)
+	}
+	if err := d.Screenshot(filepath.Join(out, "desktop-restarted.png")); err != nil {
+		t.Fatal(err)
+	}
+
+	// 3. Sign out: the keychain entry goes, and the next launch shows the sign-in card.
+	click(t, d, signOutX, signOutY)
+	ev := waitNext(t, app, "signed-out")
+	_ = ev
+	if n := keychainEntries(t); n != 0 {
+		t.Fatalf("%d keychain entries left after sign-out", n)
+	}
+	quit(t, app)
+	app = launchWait(t, d, bin, dir, env, "signed-out")
+	quit(t, app)
+}
+
+// waitNext waits for screen to be reported after the events seen so far.
+func waitNext(t *testing.T, app *xharness.App, screen string) xharness.ReadyEvent {
+	t.Helper()
+	seen := len(app.Events())
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		evs := app.Events()
+		for _, e := range evs[seen:] {
+			if e.Screen == screen {
+				return e
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	app.Kill()
+	t.Fatalf("no %q screen; events %v; log:\n%s", screen, app.Events(), app.Log)
+	return xharness.ReadyEvent{}
+}

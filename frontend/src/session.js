@@ -1,0 +1,134 @@
+// ClerkJS in native mode, bundled (no remote script). Its Frontend API calls go to
+// the Go gateway on the page's own origin; the client token never reaches this page.
+import { Clerk } from '@clerk/clerk-js/no-rhc';
+import { ui } from '@clerk/ui/no-rhc';
+import { Health, Ready, SignedOut } from '../wailsjs/go/main/App';
+import { $, afterPaint, el, showErrors, showScreen } from './ui.js';
+import { apiPanel, loadProfile } from './api.js';
+import { oauthTransport } from './oauth.js';
+
+let clerk;
+let shown = ''; // the view on screen: signed-out | signed-in:<user id> | offline
+
+export async function startClerk(status) {
+  // ClerkJS derives request URLs from proxyUrl's origin, which is opaque ("null") for
+  // the wails:// scheme; give it an http placeholder and send each request back to
+  // the page's own origin, where the gateway answers.
+  const httpPage = /^https?:$/.test(location.protocol);
+  const proxyUrl = (httpPage ? location.origin : 'http://wails.localhost') + status.proxyPath;
+  clerk = new Clerk(status.publishableKey, { proxyUrl });
+  clerk.__internal_onBeforeRequest((req) => {
+    req.credentials = 'omit';
+    req.url = new URL(req.url.pathname + req.url.search, location.href);
+  });
+
+  try {
+    await clerk.load({
+      ui,
+      standardBrowser: false,
+      telemetry: false,
+      // The app is one page: after sign-in or sign-out, re-render instead of navigating.
+      routerPush: () => {},
+      routerReplace: () => {},
+      __internal_oauthTransport: oauthTransport,
+    });
+  } catch (err) {
+    return showOffline(err);
+  }
+  clerk.addListener(() => render());
+  render();
+  refreshHealth();
+  setInterval(refreshHealth, 5000);
+  window.addEventListener('focus', () => {
+    // Native mode does not touch the session on focus by itself; keep it alive.
+    clerk.session?.touch().catch(() => {});
+  });
+}
+
+function render() {
+  const user = clerk.user;
+  const view = user ? `signed-in:${user.id}` : 'signed-out';
+  $('st-session').textContent = `Session: ${user ? 'signed in' : 'signed out'}`;
+  if (view === shown) return;
+  shown = view;
+  return user ? showSignedIn(user) : showSignedOut();
+}
+
+async function showSignedOut() {
+  clerk.unmountUserButton($('user-button'));
+  const mount = el('div', { id: 'sign-in' });
+  $('app').replaceChildren(el('section', { class: 'signin-wrap', id: 'signed-out' }, mount));
+  clerk.mountSignIn(mount, { withSignUp: true });
+  // The card renders asynchronously; the screen counts as shown once its form is there.
+  for (let i = 0; i < 300 && !mount.querySelector('input'); i++) await afterPaint();
+  if (shown === 'signed-out') showScreen('signed-out');
+}
+
+function showSignedIn(user) {
+  clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href });
+  const email = user.primaryEmailAddress?.emailAddress || '';
+  const name = user.fullName || user.username || email;
+  const profile = el('section', { class: 'card profile', id: 'profile' },
+    el('img', { class: 'avatar', src: user.imageUrl, alt: '' }),
+    el('div', {},
+      el('h1', { id: 'profile-name' }, name),
+      el('p', { id: 'profile-email' }, email),
+    ),
+    el('button', { class: 'ghost', id: 'sign-out', onclick: signOut }, 'Sign out'),
+  );
+  showScreen('signed-in', el('div', { class: 'stack' }, profile, apiPanel(clerk, refreshHealth)));
+  // Ask the API who we are straight away: it proves the session works end to end.
+  loadProfile(clerk).then(async (status) => {
+    await refreshHealth();
+    Ready(`api-me:${status}`).catch(() => {});
+  });
+}
+
+async function signOut() {
+  const btn = $('sign-out');
+  if (btn) { btn.disabled = true; btn.textContent = 'Signing out…'; }
+  try {
+    await clerk.signOut();
+  } catch (err) {
+    showErrors([`Sign-out did not reach Clerk (${err?.errors?.[0]?.message || err?.message || err}); this device has forgotten you anyway.`]);
+  }
+  await SignedOut().catch((err) => showErrors([`Could not clear the keychain: ${err}`]));
+  try { localStorage.clear(); sessionStorage.clear(); } catch { /* storage may be unavailable */ }
+  render();
+}
+
+// Clerk's sign-in card routes with the URL hash (#/factor-one, …); report each step
+// once painted, like the app's screens, so tests and timings can follow the flow.
+addEventListener('hashchange', () => {
+  const route = location.hash;
+  afterPaint().then(() => Ready(`route:${route}`)).catch(() => {});
+});
+
+function showOffline(err) {
+  shown = 'offline';
+  const code = err?.errors?.[0]?.code;
+  const reason = err?.errors?.[0]?.longMessage || err?.errors?.[0]?.long_message || err?.message || String(err);
+  $('st-session').textContent = 'Session: offline';
+  const card = el('section', { class: 'card center', id: 'offline' },
+    el('h1', {}, code === 'keychain_unavailable' ? 'The keychain did not answer' : 'Cannot reach the sign-in service'),
+    el('p', {}, reason),
+    el('p', {}, 'You have not been signed out. Desk Clerk will try again.'),
+    el('button', { id: 'retry', onclick: () => location.reload() }, 'Try again'),
+  );
+  showScreen('offline', card);
+  setTimeout(() => { if (shown === 'offline') location.reload(); }, 10000);
+}
+
+async function refreshHealth() {
+  try {
+    const h = await Health();
+    const kc = h.keychain;
+    $('st-keychain').textContent = `Keychain: ${kc.backend || 'unknown'}${kc.persistent ? '' : ' (not kept after restart)'}`;
+    $('st-keychain').title = kc.summary || '';
+    $('st-keychain').classList.toggle('warn', !kc.persistent);
+    const api = h.api;
+    $('st-api').textContent = `API: ${!api.checked ? 'not called yet' : api.reachable ? `reachable (${api.status})` : 'unreachable'}`;
+    $('st-api').classList.toggle('warn', api.checked && !api.reachable);
+    if (!h.identity.online && clerk?.user) $('st-session').textContent = 'Session: signed in (offline)';
+  } catch { /* the status line is best effort */ }
+}
