@@ -78,7 +78,7 @@ test-emulator:
 
 test-desktop:
 	mkdir -p $(ARTIFACTS)
-	$(KEYRING) env DESKCLERK_APP_BIN=$(CURDIR)/$(APP) DESKCLERK_ARTIFACTS=$(ARTIFACTS) go test -count=1 -tags e2e -v ./e2e/desktop/
+	$(KEYRING) env DESKCLERK_APP_BIN=$(CURDIR)/$(APP) DESKCLERK_FAKEBROWSER_BIN=$(CURDIR)/build/bin/fakebrowser DESKCLERK_ARTIFACTS=$(ARTIFACTS) go test -count=1 -tags e2e -v ./e2e/desktop/
 
 test-browser:
 	mkdir -p $(ARTIFACTS)

@@ -14,6 +14,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"deskclerk/auth/config"
 	"deskclerk/auth/keychain"
@@ -64,6 +65,20 @@ func main() {
 		OnDomReady:       app.domReady,
 		OnShutdown:       app.shutdown,
 		Bind:             []any{app},
+		// One app per user session: a second launch hands over to the running one
+		// (over D-Bus on Linux) and exits; the running window comes to the front.
+		// What the second process sends (its arguments and working directory) is
+		// untrusted and is not acted on; only the argument count is logged.
+		SingleInstanceLock: &options.SingleInstanceLock{
+			UniqueId: "d9bf243d-fb75-4c19-bed5-97df7ff9b262",
+			OnSecondInstanceLaunch: func(second options.SecondInstanceData) {
+				log.Info("second launch: bringing the window to the front", "args", len(second.Args))
+				if app.ctx != nil {
+					runtime.WindowUnminimise(app.ctx)
+					runtime.WindowShow(app.ctx)
+				}
+			},
+		},
 		// Forms and text need no GPU compositing; without it WebKit starts faster and
 		// uses less memory, and it works the same on machines without a GPU.
 		Linux: &linux.Options{Icon: icon, ProgramName: "deskclerk", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},

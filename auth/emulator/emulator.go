@@ -388,6 +388,8 @@ func (s *Server) routes() http.Handler {
 	h("GET /v1/me", s.getMe)
 	h("PATCH /v1/me", s.updateMe)
 	h("DELETE /v1/me", s.deleteMe)
+	h("GET /v1/me/sessions/active", s.activeSessions)
+	h("POST /v1/me/sessions/{id}/revoke", s.revokeSession)
 	mux.HandleFunc("GET /.well-known/jwks.json", s.getJWKS)
 	mux.HandleFunc("GET /v1/jwks", s.getJWKS)
 	mux.HandleFunc("GET /v1/oauth_callback", s.oauthCallback)

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -103,31 +104,15 @@ func (s *Server) deleteMe(c *call) (any, error) {
 			return err
 		}
 		now := c.nowMS()
-		endUserSessions := func(x *clientRecord) bool {
-			changed := false
-			for _, sess := range x.liveSessions() {
-				if sess.UserID == u.ID {
-					sess.Status, sess.UpdatedAt, changed = "revoked", now, true
-				}
+		err = forUserSessions(t, cl, u.ID, func(x *clientRecord, sess *sessionRecord) bool {
+			sess.Status, sess.UpdatedAt = "revoked", now
+			if x.LastActiveSession == sess.ID {
+				x.LastActiveSession = ""
 			}
-			if changed {
-				if last := x.session(x.LastActiveSession); last == nil || !live(last) {
-					x.LastActiveSession = ""
-				}
-				x.UpdatedAt = now
-			}
-			return changed
-		}
-		if err := t.forEachClient(func(x *clientRecord) (bool, error) {
-			if x.ID == cl.ID {
-				return false, nil // handled below on our copy
-			}
-			return endUserSessions(x), nil
-		}); err != nil {
-			return err
-		}
-		endUserSessions(cl)
-		if err := t.saveClient(cl); err != nil {
+			x.UpdatedAt = now
+			return true
+		})
+		if err != nil {
 			return err
 		}
 		if err := t.deleteUser(u); err != nil {
@@ -138,6 +123,108 @@ func (s *Server) deleteMe(c *call) (any, error) {
 		}
 		out, err = c.envelope(t, object{"object": "user", "id": u.ID, "deleted": true}, cl)
 		return err
+	})
+	return out, err
+}
+
+// activeSession is one entry of GET /v1/me/sessions/active (the "Active
+// devices" list of <UserProfile/>).
+func activeSession(sess *sessionRecord) object {
+	return object{
+		"object": "session", "id": sess.ID, "status": sess.Status,
+		"expire_at": sess.ExpireAt, "abandon_at": sess.AbandonAt, "last_active_at": sess.LastActiveAt,
+		"actor": nil,
+		"latest_activity": object{
+			"object": "session_activity", "id": "sess_activity_" + strings.TrimPrefix(sess.ID, "sess_"),
+			"device_type": "Desktop", "is_mobile": false, "browser_name": browserName(sess.UserAgent),
+			"browser_version": "", "ip_address": "127.0.0.1", "city": "", "country": "",
+		},
+	}
+}
+
+// browserName is a rough label from a User-Agent header.
+func browserName(ua string) string {
+	for _, b := range []struct{ token, name string }{{"Edg/", "Edge"}, {"Chrome/", "Chrome"}, {"Firefox/", "Firefox"}, {"Safari/", "Safari"}} {
+		if strings.Contains(ua, b.token) {
+			return b.name
+		}
+	}
+	return "Desk Clerk"
+}
+
+// userSessions visits the live sessions of userID on every client.
+func userSessions(t *txn, userID string, fn func(cl *clientRecord, sess *sessionRecord) bool) error {
+	return t.forEachClient(func(cl *clientRecord) (bool, error) {
+		changed := false
+		for _, sess := range cl.liveSessions() {
+			if sess.UserID == userID && fn(cl, sess) {
+				changed = true
+			}
+		}
+		return changed, nil
+	})
+}
+
+// forUserSessions applies fn to the live sessions of userID on every client,
+// starting with cl, the caller's client, whose copy the handler goes on to render.
+func forUserSessions(t *txn, cl *clientRecord, userID string, fn func(*clientRecord, *sessionRecord) bool) error {
+	for _, sess := range cl.liveSessions() {
+		if sess.UserID == userID {
+			fn(cl, sess)
+		}
+	}
+	if err := t.saveClient(cl); err != nil {
+		return err
+	}
+	return userSessions(t, userID, fn)
+}
+
+// GET /v1/me/sessions/active: a bare array.
+func (s *Server) activeSessions(c *call) (any, error) {
+	out := []object{}
+	err := s.store.view(func(t *txn) error { // the visitor changes nothing, so nothing is saved
+		_, _, u, err := s.meSession(c, t)
+		if err != nil {
+			return err
+		}
+		return userSessions(t, u.ID, func(_ *clientRecord, sess *sessionRecord) bool {
+			out = append(out, activeSession(sess))
+			return false
+		})
+	})
+	return out, err
+}
+
+// POST /v1/me/sessions/{id}/revoke: sign another device out.
+func (s *Server) revokeSession(c *call) (any, error) {
+	var out any
+	err := c.mutate(func(t *txn) error {
+		cl, _, u, err := s.meSession(c, t)
+		if err != nil {
+			return err
+		}
+		target := c.r.PathValue("id")
+		now := c.nowMS()
+		var found object
+		revoke := func(x *clientRecord, sess *sessionRecord) bool {
+			if sess.ID != target {
+				return false
+			}
+			sess.Status, sess.UpdatedAt = "revoked", now
+			if x.LastActiveSession == sess.ID {
+				x.LastActiveSession = ""
+			}
+			found = activeSession(sess)
+			return true
+		}
+		if err := forUserSessions(t, cl, u.ID, revoke); err != nil {
+			return err
+		}
+		if found == nil {
+			return errNotFound("Session")
+		}
+		out = found
+		return nil
 	})
 	return out, err
 }

@@ -36,6 +36,9 @@ func (s *Server) startSession(c *call, t *txn, cl *clientRecord, u *userRecord, 
 		ExpireAt: now + sessionLifetime.Milliseconds(), AbandonAt: now + sessionAbandon.Milliseconds(),
 		CreatedAt: now, UpdatedAt: now,
 	}
+	if c.r != nil {
+		sess.UserAgent = c.r.UserAgent()
+	}
 	cl.Sessions = append(pruneEnded(cl.Sessions), sess)
 	cl.LastActiveSession = sess.ID
 	if strategy != "" {

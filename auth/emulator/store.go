@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // The database is one bbolt file. Every FAPI request that changes state runs in
@@ -34,7 +35,7 @@ type store struct {
 func openStore(path string) (*store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open emulator database %s: in use by another process (is an emulator already running on this directory?)", path)
 		}
 		return nil, fmt.Errorf("open emulator database %s: %w", path, err)
@@ -275,6 +276,7 @@ type sessionRecord struct {
 	UserID        string `json:"user_id"`
 	Status        string `json:"status"` // active, ended, removed, expired, revoked
 	ActiveOrgID   string `json:"active_org_id,omitempty"`
+	UserAgent     string `json:"user_agent,omitempty"`
 	FirstFactorAt int64  `json:"first_factor_at"`
 	LastActiveAt  int64  `json:"last_active_at"`
 	ExpireAt      int64  `json:"expire_at"`

@@ -19,8 +19,9 @@ import (
 //  3. delete the chunks of the previous generation and of any leftovers, then
 //     drop them from the manifest's gc list.
 //
-// Delete writes an "empty" manifest that lists every generation as garbage,
-// deletes the chunks, then deletes the manifest.
+// Delete of an inline value deletes the manifest. With chunks, it first writes
+// an "empty" manifest (a tombstone: reads as not found) that lists every
+// generation as garbage, deletes the chunks, then deletes the manifest.
 
 // read returns the stored state, and whether the keychain holds nothing but
 // that state (no tombstone, no garbage to collect): only then may a later
@@ -117,8 +118,7 @@ func (s *Store) write(ctx context.Context, target state) (clean bool, err error)
 		}
 	}
 	if !target.present {
-		err := s.remove(ctx, found, m0, garbage)
-		return err == nil, err
+		return s.remove(ctx, found, m0, garbage)
 	}
 
 	value := target.value
@@ -162,27 +162,35 @@ func (s *Store) write(ctx context.Context, target state) (clean bool, err error)
 	return s.collectGarbage(ctx, next), nil
 }
 
-func (s *Store) remove(ctx context.Context, found bool, m0 manifest, garbage []generation) error {
+// remove deletes the state. Once the tombstone is written the state reads as
+// deleted, so failing to delete every chunk after that is not an error: the
+// tombstone keeps naming them and the next Save or Delete finishes the job.
+func (s *Store) remove(ctx context.Context, found bool, m0 manifest, garbage []generation) (clean bool, err error) {
 	if !found {
-		return nil
+		return true, nil
 	}
 	if len(garbage) > 0 {
 		tomb := manifest{kind: kindEmpty, gc: s.boundGC(garbage, "")}
 		if err := s.set(ctx, "write manifest (delete)", s.opts.Account, tomb.encode(), m0.value); err != nil {
-			return err
+			return false, err
 		}
 		if left, err := s.deleteGenerations(ctx, tomb.gc); len(left) > 0 {
+			s.log.Warn("keychain delete: some chunks remain; the state reads as deleted and the next Save or Delete retries",
+				"service", s.service, "generations", len(left), "err", err)
 			if len(left) < len(tomb.gc) {
 				tomb.gc = left
 				_ = s.set(ctx, "write manifest (delete)", s.opts.Account, tomb.encode())
 			}
-			return fmt.Errorf("%d chunk generation(s) not deleted yet (the state reads as deleted; the next Save or Delete retries): %w", len(left), err)
+			return false, nil
 		}
 	}
 	if err := s.del(ctx, "delete manifest", s.opts.Account); err != nil && !errors.Is(err, ErrNotFound) {
-		return err
+		if len(garbage) > 0 {
+			return false, nil // the tombstone is in place: deleted
+		}
+		return false, err
 	}
-	return nil
+	return true, nil
 }
 
 // collectGarbage deletes the generations m lists as garbage and rewrites m

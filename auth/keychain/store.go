@@ -164,7 +164,9 @@ func (s *Store) Save(ctx context.Context, value string) error {
 
 // Delete removes the stored state: the manifest and every chunk. It is
 // ordered with Save calls like Save calls are among themselves, and deleting
-// nothing is not an error.
+// nothing is not an error. Once the state reads as deleted, Delete succeeds
+// even if some chunks could not be removed yet (logged); they stay listed in
+// the keychain and the next Save or Delete removes them.
 func (s *Store) Delete(ctx context.Context) error {
 	return s.sync(ctx, s.enter(state{}), "delete")
 }

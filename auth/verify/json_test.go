@@ -91,6 +91,7 @@ func FuzzParseJSON(f *testing.F) {
 	f.Add([]byte(`{"s":"\ud83d\ude00\u00e9\"","n":-0.5e-3,"a":[true,false,null,{}]}`))
 	f.Add([]byte("{\"x\":\"\xff\"}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkHeaderAgainstStd(t, b)
 		got, err := parseJSONObject(b)
 		want, stdErr := stdDecode(b)
 		if err == nil {
@@ -110,4 +111,53 @@ func FuzzParseJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkHeaderAgainstStd holds parseHeader to the same standard as
+// parseJSONObject: it accepts exactly what parseJSONObject accepts, and reads
+// the same values.
+func checkHeaderAgainstStd(t *testing.T, b []byte) {
+	h, err := parseHeader(b)
+	m, mErr := parseJSONObject(b)
+	if (err == nil) != (mErr == nil) {
+		t.Fatalf("parseHeader(%q) = %v but parseJSONObject = %v", b, err, mErr)
+	}
+	if err != nil {
+		return
+	}
+	for _, f := range []struct {
+		name string
+		bit  uint8
+		got  string
+	}{{"alg", hAlg, h.alg}, {"kid", hKid, h.kid}, {"typ", hTyp, h.typ}, {"cat", hCat, h.cat}} {
+		v, present := m[f.name]
+		s, isString := v.(string)
+		if present != (h.present&f.bit != 0) || present && isString == (h.notString&f.bit != 0) || isString && s != f.got {
+			t.Fatalf("parseHeader(%q).%s = %q (present %v), want %#v", b, f.name, f.got, h.present&f.bit != 0, v)
+		}
+	}
+	if _, crit := m["crit"]; crit != h.crit {
+		t.Fatalf("parseHeader(%q) crit = %v", b, h.crit)
+	}
+}
+
+func TestParseHeader(t *testing.T) {
+	for _, doc := range []string{
+		`{"alg":"RS256","cat":"cl_B7d4PD111AAA","kid":"ins_1","typ":"JWT"}`,
+		`{}`,
+		` { "alg" : "RS\u0032\u00356" , "x5c" : ["a", {"b": [1]}] , "crit" : ["exp"] } `,
+		`{"alg":256,"kid":null,"typ":{},"cat":[]}`,
+		`{"alg":"RS256","alg":"none"}`,
+		`{"kid":"a","x":1,"x":2}`,
+		`{"alg":"RS256"} x`,
+		`["alg"]`,
+		`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"a":11}`,
+		`{"x":` + strings.Repeat(`[`, 40) + strings.Repeat(`]`, 40) + `}`,
+	} {
+		checkHeaderAgainstStd(t, []byte(doc))
+	}
+	h, err := parseHeader([]byte(`{"alg":"RS\u0032\u00356","kid":"k"}`))
+	if err != nil || h.alg != "RS256" || h.kid != "k" {
+		t.Fatalf("escaped alg: %+v, %v", h, err)
+	}
 }

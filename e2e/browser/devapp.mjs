@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 
 export const repo = resolve(import.meta.dirname, '..', '..');
 
-function freePort() {
+export function freePort() {
   return new Promise((ok, fail) => {
     const s = createServer();
     s.once('error', fail);

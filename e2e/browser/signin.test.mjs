@@ -120,17 +120,6 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
   await page.close();
 });
 
-test('an invalid token is never sent to the API', async () => {
-  const { page } = await openApp();
-  const res = await page.evaluate(() => window.go.main.App.CallAPI('GET', '/api/me', '', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'));
-  assert.equal(res.kind, 'token');
-  assert.match(res.error, /not accepted/);
-  assert.equal(res.status, 0);
-  const off = await page.evaluate(() => window.go.main.App.CallAPI('GET', 'https://evil.example/x', '', 'x'));
-  assert.equal(off.kind, 'request');
-  await page.close();
-});
-
 test('social sign-in through the system browser: approve, deny, first-time user', async () => {
   const grace = users[1];
   const { page } = await openApp();

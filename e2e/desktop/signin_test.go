@@ -110,6 +110,7 @@ func quit(t *testing.T, app *xharness.App) {
 // Positions inside the 1040×760 window, from the layout at that size.
 const (
 	emailX, emailY     = 520, 334 // Clerk's email field on the sign-in card
+	githubX, githubY   = 451, 213 // Clerk's "GitHub" social button
 	signOutX, signOutY = 762, 150 // the Sign out button on the profile card
 )
 
@@ -187,4 +188,47 @@ func waitNext(t *testing.T, app *xharness.App, screen string) xharness.ReadyEven
 	app.Kill()
 	t.Fatalf("no %q screen; events %v; log:\n%s", screen, app.Events(), app.Log)
 	return xharness.ReadyEvent{}
+}
+
+// TestSocialSignInThroughTheSystemBrowser runs the real pkg/browser path: the app
+// opens "xdg-open", which here is the scripted browser that approves the emulator's
+// consent page and follows Clerk's redirect to the app's loopback listener.
+func TestSocialSignInThroughTheSystemBrowser(t *testing.T) {
+	needKeyring(t)
+	bin, out := appBin(t), artifacts(t)
+	fake := os.Getenv("DESKCLERK_FAKEBROWSER_BIN")
+	if fake == "" {
+		t.Fatal("DESKCLERK_FAKEBROWSER_BIN is not set (make tools builds build/bin/fakebrowser)")
+	}
+	dir := t.TempDir()
+	users := seedEmulator(t, filepath.Join(dir, "emu"))
+	shim := filepath.Join(dir, "shim")
+	log := filepath.Join(dir, "browser.log")
+	cfg := filepath.Join(dir, "browser.json")
+	if err := os.MkdirAll(shim, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\nFAKEBROWSER_CONFIG='" + cfg + "' FAKEBROWSER_LOG='" + log + "' exec '" + fake + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shim, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(`{"decision":"approve","identity":"`+users[1].Email+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"DESKCLERK_EMULATOR_DIR=" + filepath.Join(dir, "emu"), "PATH=" + shim + ":" + os.Getenv("PATH")}
+	d := display(t)
+	app := launchWait(t, d, bin, dir, env, "signed-out")
+	click(t, d, githubX, githubY)
+	if _, err := app.WaitScreen("api-me:200", 30*time.Second); err != nil {
+		b, _ := os.ReadFile(log)
+		app.Kill()
+		t.Fatalf("%v\nbrowser: %s", err, b)
+	}
+	if b, _ := os.ReadFile(log); !strings.Contains(string(b), "approve ok") {
+		t.Errorf("browser log %q", b)
+	}
+	if err := d.Screenshot(filepath.Join(out, "desktop-social-signed-in.png")); err != nil {
+		t.Fatal(err)
+	}
+	quit(t, app)
 }

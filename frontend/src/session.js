@@ -33,6 +33,7 @@ export async function startClerk(status) {
       __internal_oauthTransport: oauthTransport,
     });
   } catch (err) {
+    refreshHealth();
     return showOffline(err);
   }
   clerk.addListener(() => render());

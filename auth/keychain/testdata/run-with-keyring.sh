@@ -36,9 +36,6 @@ done
 
 sandbox=$(mktemp -d "${TMPDIR:-/tmp}/deskclerk-keyring.XXXXXX")
 trap 'rm -rf "$sandbox"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
 mkdir -p "$sandbox/data"
 mkdir -m 700 "$sandbox/run"
 # The unlock password only protects this throw-away keyring file.
@@ -91,12 +88,23 @@ unset KEYRING_OUTER_DISPLAY KEYRING_OUTER_WAYLAND_DISPLAY
 "$@"
 '
 
+# The session runs in its own process group (setsid), in the background so
+# that this script can still react to signals: a TERM/INT/HUP sent to the
+# script (by timeout(1), make, CI) goes to the whole group — command, keyring
+# daemon and bus — and the script exits only after they are gone.
 set +e
 env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS \
 	KEYRING_OUTER_DISPLAY="${DISPLAY:-}" KEYRING_OUTER_WAYLAND_DISPLAY="${WAYLAND_DISPLAY:-}" \
 	XDG_DATA_HOME="$sandbox/data" XDG_RUNTIME_DIR="$sandbox/run" \
 	DESKCLERK_KEYRING_SANDBOX="$sandbox" DESKCLERK_REAL_KEYRING="${DESKCLERK_REAL_KEYRING:-1}" \
-	dbus-run-session --dbus-daemon="$sandbox/dbus-daemon" -- bash -c "$inner" run-with-keyring "$@"
-rc=$?
-set -e
+	setsid dbus-run-session --dbus-daemon="$sandbox/dbus-daemon" -- bash -c "$inner" run-with-keyring "$@" <&0 &
+session=$!
+for sig in TERM INT HUP; do
+	trap 'kill -'$sig' -- -'$session' 2>/dev/null' $sig
+done
+while :; do
+	wait $session
+	rc=$?
+	kill -0 $session 2>/dev/null || break # wait was interrupted by a signal; the group is stopping
+done
 exit $rc

@@ -30,6 +30,12 @@ Unicode true
 ####
 ## !define REQUEST_EXECUTION_LEVEL "admin"            # Default "admin"  see also https://nsis.sourceforge.io/Docs/Chapter4.html
 ####
+## Desk Clerk: plain file and registry names instead of ones built from the display name
+## ("Desk Clerk.exe", "Desk ClerkDesk Clerk"): the program is deskclerk.exe as on the other
+## platforms, the installer deskclerk-amd64-installer.exe.
+!define INFO_PROJECTNAME "deskclerk"
+!define UNINST_KEY_NAME  "DeskClerk"
+####
 ## Include the wails tools
 ####
 !include "wails_tools.nsh"
@@ -76,10 +82,10 @@ OutFile "..\..\bin\${INFO_PROJECTNAME}-${ARCH}-installer.exe" # Name of the inst
   !if "${WAILS_INSTALL_SCOPE}" == "user"
     InstallDir "$LOCALAPPDATA\Programs\${INFO_PRODUCTNAME}"
   !else
-    InstallDir "$PROGRAMFILES64\${INFO_COMPANYNAME}\${INFO_PRODUCTNAME}"
+    InstallDir "$PROGRAMFILES64\${INFO_PRODUCTNAME}"
   !endif
 !else
-  InstallDir "$PROGRAMFILES64\${INFO_COMPANYNAME}\${INFO_PRODUCTNAME}"
+  InstallDir "$PROGRAMFILES64\${INFO_PRODUCTNAME}"
 !endif # Default installing folder ($PROGRAMFILES is Program Files folder).
 ShowInstDetails show # This will always show the installation details.
 
@@ -108,7 +114,10 @@ SectionEnd
 Section "uninstall"
     !insertmacro wails.setShellContext
 
-    RMDir /r "$AppData\${PRODUCT_EXECUTABLE}" # Remove the WebView2 DataPath
+    # Per-user data stays, as with every other way of removing the app: the sign-in
+    # in Windows Credential Manager, %APPDATA%\deskclerk and %LOCALAPPDATA%\deskclerk
+    # (logs, WebView2 data). An elevated uninstaller cannot reach other users'
+    # profiles anyway; docs/packaging.md says how to remove them by hand.
 
     RMDir /r $INSTDIR
 
