@@ -19,7 +19,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 KEYRING := auth/keychain/testdata/run-with-keyring.sh
 export NO_AT_BRIDGE := 1
 
-.PHONY: run deps deps-test frontend build build-dev tools lint check-secrets test test-go test-fuzz \
+.PHONY: demo-users run deps deps-test frontend build build-dev tools lint check-secrets test test-go test-fuzz \
 	test-desktop test-browser test-emulator bench fuzz clean
 
 run: deps build ## build and launch the app (the local emulator when no CLERK_PUBLISHABLE_KEY is set)
@@ -46,6 +46,10 @@ build-dev: frontend
 tools:
 	go build -o build/bin/emulator ./cmd/emulator
 	go build -o build/bin/fakebrowser ./e2e/cmd/fakebrowser
+
+# The local emulator's demo accounts and their passwords (generated per machine).
+demo-users:
+	@go run ./cmd/emulator -print-users $(if $(DESKCLERK_EMULATOR_DIR),-dir $(DESKCLERK_EMULATOR_DIR))
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -84,9 +88,12 @@ test-browser:
 	mkdir -p $(ARTIFACTS)
 	cd e2e/browser && ../../$(KEYRING) env DESKCLERK_ARTIFACTS=$(ARTIFACTS) node --test --test-concurrency=1
 
-bench: deps-test build ## start-up, memory and verification benchmarks (prints tables)
+bench: deps-test build build-dev tools ## start-up, memory, API latency and verification benchmarks (prints tables)
 	go test -run '^$$' -bench . -benchmem ./auth/verify/
 	$(KEYRING) go run ./e2e/cmd/startbench -app $(APP) -runs 10
+	cd e2e/browser && ../../$(KEYRING) node bench-binding.mjs
 
 clean:
 	rm -rf build/bin test-artifacts frontend/dist/assets frontend/dist/index.html
+
+include mk/package.mk

@@ -8,7 +8,7 @@ what=${1:-run}
 
 RUN_PKGS="build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev"
 # no dbus-x11: its autolaunch leaks a session bus and at-spi daemons on every GTK start
-TEST_PKGS="xvfb xauth x11-utils xdotool imagemagick gnome-keyring libsecret-tools dbus dbus-user-session chromium curl"
+TEST_PKGS="xvfb xauth x11-utils xdotool imagemagick gnome-keyring libsecret-tools dbus dbus-user-session chromium curl nsis icoutils desktop-file-utils"
 
 export PATH="$PATH:$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
 

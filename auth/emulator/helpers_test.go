@@ -55,7 +55,7 @@ func (s *syncBuffer) String() string {
 
 type testEmu struct {
 	*Server
-	t   *testing.T
+	t   testing.TB
 	log *syncBuffer
 }
 
@@ -163,7 +163,7 @@ func (n *native) doRaw(method, path, contentType string, body []byte) *fapiResp 
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	out := &fapiResp{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
-	if len(raw) > 0 {
+	if len(raw) > 0 && raw[0] == '{' { // a few routes answer with a bare array
 		if err := json.Unmarshal(raw, &out.Body); err != nil {
 			n.e.t.Fatalf("%s %s: body is not a JSON object: %v\n%s", method, path, err, raw)
 		}
@@ -175,7 +175,7 @@ func (n *native) doRaw(method, path, contentType string, body []byte) *fapiResp 
 }
 
 // must fails the test unless the response has the wanted status.
-func (r *fapiResp) must(t *testing.T, status int) *fapiResp {
+func (r *fapiResp) must(t testing.TB, status int) *fapiResp {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Raw)
@@ -184,7 +184,7 @@ func (r *fapiResp) must(t *testing.T, status int) *fapiResp {
 }
 
 // signIn signs a demo user in with a password and returns the session id.
-func (n *native) signIn(t *testing.T, u DemoUser) string {
+func (n *native) signIn(t testing.TB, u DemoUser) string {
 	t.Helper()
 	si := n.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {u.Email}}).must(t, 200)
 	id := str(si.Body, "response", "id")
@@ -196,7 +196,7 @@ func (n *native) signIn(t *testing.T, u DemoUser) string {
 	return str(done.Body, "response", "created_session_id")
 }
 
-func (n *native) token4(t *testing.T, sid string, form url.Values) string {
+func (n *native) token4(t testing.TB, sid string, form url.Values) string {
 	t.Helper()
 	r := n.do("POST", "/v1/client/sessions/"+sid+"/tokens", form).must(t, 200)
 	if r.Body["object"] != "token" {

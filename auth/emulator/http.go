@@ -170,16 +170,16 @@ func (s *Server) serve(h handlerFunc) http.Handler {
 			s.log.Error("emulator: request failed", "method", r.Method, "path", r.URL.Path, "err", err, "trace_id", c.traceID)
 			ae = errInternal()
 		}
-		h := w.Header()
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Clerk-Trace-Id", c.traceID)
+		hdr := w.Header()
+		hdr.Set("Cache-Control", "no-store")
+		hdr.Set("X-Clerk-Trace-Id", c.traceID)
 		if c.newToken != "" {
-			h.Set("Authorization", c.newToken)
+			hdr.Set("Authorization", c.newToken)
 		}
 		if ae != nil {
 			status = ae.status
 			if ae.retryAfter > 0 {
-				h.Set("Retry-After", strconv.Itoa(int(ae.retryAfter/time.Second)))
+				hdr.Set("Retry-After", strconv.Itoa(int(ae.retryAfter/time.Second)))
 			}
 			body = object{"errors": ae.errs, "clerk_trace_id": c.traceID}
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -306,7 +307,7 @@ func (s *Server) consentPost(w http.ResponseWriter, r *http.Request) {
 		return t.putJSON(bucketOAuth, state, f)
 	})
 	if err != nil {
-		if ae, ok := err.(*apiError); ok && ae.status == http.StatusUnprocessableEntity {
+		if ae := (*apiError)(nil); errors.As(err, &ae) && ae.status == http.StatusUnprocessableEntity {
 			s.writeHTMLError(w, http.StatusUnprocessableEntity, ae.errs[0].LongMessage)
 			return
 		}

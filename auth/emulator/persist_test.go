@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,7 +47,7 @@ func TestStateSurvivesARestart(t *testing.T) {
 }
 
 func TestTemporaryDirIsRemoved(t *testing.T) {
-	s, err := Start(context.Background(), Options{})
+	s, err := Start(context.Background(), Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestTemporaryDirIsRemoved(t *testing.T) {
 func TestSecondEmulatorOnTheSameDirIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	start(t, Options{Dir: dir})
-	_, err := Start(context.Background(), Options{Dir: dir})
+	_, err := Start(context.Background(), Options{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
 	if err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Fatalf("second Start on the same dir: %v", err)
 	}
@@ -103,10 +104,11 @@ func TestReadDemoUsers(t *testing.T) {
 
 func TestLoopbackOnly(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", "192.0.2.1:0", ":0", "example.com:80"} {
-		if _, err := Start(context.Background(), Options{Addr: addr}); err == nil {
+		quiet := slog.New(slog.DiscardHandler)
+		if _, err := Start(context.Background(), Options{Addr: addr, Logger: quiet}); err == nil {
 			t.Errorf("Start with Addr %s succeeded", addr)
 		}
-		if _, err := Start(context.Background(), Options{APIAddr: addr}); err == nil {
+		if _, err := Start(context.Background(), Options{APIAddr: addr, Logger: quiet}); err == nil {
 			t.Errorf("Start with APIAddr %s succeeded", addr)
 		}
 	}

@@ -235,7 +235,7 @@ func (r *render) client(c *clientRecord) (object, error) {
 	}
 	var signIn, signUp any
 	if si := c.signIn(c.SignInID); si != nil {
-		j, err := r.signIn(c, si)
+		j, err := r.signIn(si)
 		if err != nil {
 			return nil, err
 		}
@@ -290,7 +290,7 @@ func firstFactors(u *userRecord) []object {
 	return out
 }
 
-func (r *render) signIn(c *clientRecord, si *signInRecord) (object, error) {
+func (r *render) signIn(si *signInRecord) (object, error) {
 	var factors any
 	var userData any
 	if si.UserID != "" && si.Status != "complete" {

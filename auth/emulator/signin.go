@@ -87,7 +87,7 @@ func (s *Server) saveAndRespondSignIn(c *call, t *txn, cl *clientRecord, si *sig
 	if err := t.saveClient(cl); err != nil {
 		return err
 	}
-	resp, err := c.render(t).signIn(cl, si)
+	resp, err := c.render(t).signIn(si)
 	if err != nil {
 		return err
 	}

@@ -551,16 +551,18 @@ func seqKey(seq uint64) []byte {
 	return k
 }
 
-// firstOutbox returns the oldest undelivered event, or ok=false.
+// firstOutbox returns the oldest undelivered event, or ok=false. An event that
+// does not decode comes back with its key and an error, so it can be dropped.
 func (t *txn) firstOutbox() (key []byte, ev outboxEvent, ok bool, err error) {
 	k, v := t.tx.Bucket(bucketOutbox).Cursor().First()
 	if k == nil {
 		return nil, ev, false, nil
 	}
+	key = append([]byte(nil), k...)
 	if err := json.Unmarshal(v, &ev); err != nil {
-		return nil, ev, false, fmt.Errorf("decode outbox event: %w", err)
+		return key, ev, false, fmt.Errorf("decode outbox event: %w", err)
 	}
-	return append([]byte(nil), k...), ev, true, nil
+	return key, ev, true, nil
 }
 
 func (t *txn) outboxLen() int { return t.tx.Bucket(bucketOutbox).Stats().KeyN }

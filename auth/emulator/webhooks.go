@@ -92,7 +92,11 @@ func (s *Server) runSender(ctx context.Context, target string) {
 			return err
 		})
 		if err != nil {
-			s.log.Error("emulator: read webhook outbox", "err", err)
+			s.log.Error("emulator: unreadable webhook dropped", "err", err)
+			if key != nil { // one bad record must not hold up every later event
+				_ = s.store.update(func(t *txn) error { return t.tx.Bucket(bucketOutbox).Delete(key) })
+				continue
+			}
 			ok = false
 		}
 		if !ok {
@@ -110,6 +114,9 @@ func (s *Server) runSender(ctx context.Context, target string) {
 				s.log.Error("emulator: remove delivered webhook", "err", err)
 			}
 			continue
+		}
+		if ctx.Err() != nil {
+			return // shutting down mid-delivery: the event stays queued for the next run
 		}
 		ev.Attempts++
 		if ev.Attempts >= maxWebhookAttempts {

@@ -17,7 +17,7 @@ type tokenCache struct {
 }
 
 type cacheEntry struct {
-	claims     *Claims
+	claims     Claims // a copy: callers get their own copies of it
 	kid        string
 	key        *rsa.PublicKey // must still be the published key for kid on a hit
 	validUntil time.Time      // exp + leeway

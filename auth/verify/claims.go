@@ -30,7 +30,8 @@ type Claims struct {
 // carries the registered claims in the form golang-jwt's Validator checks.
 type claimSet struct {
 	Claims
-	exp, iat, nbf *jwt.NumericDate
+	exp, iat, nbf       *jwt.NumericDate // nil when absent; else point at the fields below
+	expND, iatND, nbfND jwt.NumericDate
 }
 
 // jwt.Claims, so that golang-jwt's Validator checks exp, nbf, iat and iss.
@@ -56,7 +57,7 @@ func decodeClaims(raw map[string]any) (*claimSet, *Error) {
 		}
 		return s
 	}
-	date := func(name string) *jwt.NumericDate {
+	date := func(name string, dst *jwt.NumericDate) *jwt.NumericDate {
 		v, ok := raw[name]
 		if !ok || e != nil {
 			return nil
@@ -68,7 +69,8 @@ func decodeClaims(raw map[string]any) (*claimSet, *Error) {
 			return nil
 		}
 		sec, frac := math.Modf(f)
-		return jwt.NewNumericDate(time.Unix(int64(sec), int64(frac*1e9)))
+		*dst = *jwt.NewNumericDate(time.Unix(int64(sec), int64(frac*1e9))) // NewNumericDate applies jwt.TimePrecision
+		return dst
 	}
 	c.UserID = str(raw, "sub")
 	c.SessionID = str(raw, "sid")
@@ -76,7 +78,7 @@ func decodeClaims(raw map[string]any) (*claimSet, *Error) {
 	c.Issuer = str(raw, "iss")
 	c.TokenID = str(raw, "jti")
 	c.Status = str(raw, "sts")
-	c.exp, c.iat, c.nbf = date("exp"), date("iat"), date("nbf")
+	c.exp, c.iat, c.nbf = date("exp", &c.expND), date("iat", &c.iatND), date("nbf", &c.nbfND)
 	if c.exp != nil {
 		c.Expiry = c.exp.Time
 	}

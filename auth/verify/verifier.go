@@ -110,7 +110,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 				return nil, fail(ErrExpired, "exp is past")
 			}
 			if v.keys.current(e.kid) == e.key {
-				c := *e.claims
+				c := e.claims
 				return &c, nil
 			}
 			v.cache.remove(token, e) // its key was rotated out: start over
@@ -121,10 +121,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, verr
 	}
 	if v.cache != nil {
-		v.cache.put(token, &cacheEntry{claims: c, kid: kid, key: key, validUntil: c.Expiry.Add(v.leeway)}, v.now())
+		v.cache.put(token, &cacheEntry{claims: *c, kid: kid, key: key, validUntil: c.Expiry.Add(v.leeway)}, v.now())
 	}
-	out := *c
-	return &out, nil
+	return c, nil
 }
 
 func (v *Verifier) verify(ctx context.Context, token string) (*Claims, string, *rsa.PublicKey, *Error) {

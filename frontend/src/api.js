@@ -27,17 +27,26 @@ function describe(res) {
   return `The API answered ${res.status}${msg ? `: ${msg}` : ''}.`;
 }
 
-// loadProfile fills the panel with /api/me and the favourite colour; returns /api/me's status.
+// loadProfile fills the panel with /api/me, then the favourite colour; it returns
+// /api/me's status as soon as that has arrived.
 export async function loadProfile(clerk) {
   const me = await call(clerk, 'GET', '/api/me');
   if (me.status === 200) document.getElementById('api-result').textContent = JSON.stringify(JSON.parse(me.body), null, 2);
   else document.getElementById('api-error').textContent = describe(me);
-  const color = await call(clerk, 'GET', '/api/favorite-color');
-  if (color.status === 200) showColorResult(color);
+  colorCall(clerk, 'GET');
   return me.status || me.kind || 'error';
 }
 
 let showColorResult = () => {};
+let colorSeq = 0;
+
+// colorCall reads or writes the favourite colour; only the newest answer is shown,
+// so a slow read cannot overwrite a later save.
+async function colorCall(clerk, method, body) {
+  const seq = ++colorSeq;
+  const res = await call(clerk, method, '/api/favorite-color', body);
+  if (seq === colorSeq) showColorResult(res);
+}
 
 export function apiPanel(clerk, onDone) {
   const out = el('pre', { id: 'api-result', class: 'result' }, 'Press a button to call the API.');
@@ -61,7 +70,7 @@ export function apiPanel(clerk, onDone) {
     buttons.push(b);
     return b;
   };
-  const showColor = showColorResult = (res) => {
+  showColorResult = (res) => {
     if (res.status !== 200) { err.textContent = describe(res); return; }
     const c = JSON.parse(res.body);
     const value = c.hex || c.color;
@@ -78,11 +87,11 @@ export function apiPanel(clerk, onDone) {
         if (res.status === 200) out.textContent = JSON.stringify(JSON.parse(res.body), null, 2);
         else err.textContent = describe(res);
       }),
-      btn('color-load', 'Read favourite colour', async () => showColor(await call(clerk, 'GET', '/api/favorite-color'))),
+      btn('color-load', 'Read favourite colour', () => colorCall(clerk, 'GET')),
     ),
     el('div', { class: 'row' }, swatch, colorText),
     el('div', { class: 'row' }, picker,
-      btn('color-save', 'Save colour', async () => showColor(await call(clerk, 'PUT', '/api/favorite-color', { color: picker.value })))),
+      btn('color-save', 'Save colour', () => colorCall(clerk, 'PUT', { color: picker.value }))),
     err,
     out,
   );

@@ -6,6 +6,8 @@ import { $, afterPaint, showErrors, showScreen } from './ui.js';
 
 async function start() {
   afterPaint().then(() => Ready('loading')).catch(() => {});
+  // Fetch and parse ClerkJS while Go answers Status.
+  const session = import('./session.js');
   let status;
   try {
     status = await Status();
@@ -22,7 +24,7 @@ async function start() {
   if (!status.publishableKey) {
     return showScreen('error');
   }
-  const { startClerk } = await import('./session.js');
+  const { startClerk } = await session;
   await startClerk(status);
 }
 

@@ -10,7 +10,10 @@ import { oauthTransport } from './oauth.js';
 let clerk;
 let shown = ''; // the view on screen: signed-out | signed-in:<user id> | offline
 
+let emulatorMode = false;
+
 export async function startClerk(status) {
+  emulatorMode = status.mode === 'emulator';
   // ClerkJS derives request URLs from proxyUrl's origin, which is opaque ("null") for
   // the wails:// scheme; give it an http placeholder and send each request back to
   // the page's own origin, where the gateway answers.
@@ -58,7 +61,10 @@ function render() {
 async function showSignedOut() {
   clerk.unmountUserButton($('user-button'));
   const mount = el('div', { id: 'sign-in' });
-  $('app').replaceChildren(el('section', { class: 'signin-wrap', id: 'signed-out' }, mount));
+  const hint = emulatorMode && el('p', { class: 'hint', id: 'emulator-hint' },
+    'Local emulator: sign up with any address containing +clerk_test (e.g. you+clerk_test@example.com; code 424242), ',
+    'or use a demo account (ada@example.com, grace@example.com) — `make demo-users` prints their passwords while the app is closed.');
+  $('app').replaceChildren(el('section', { class: 'signin-wrap', id: 'signed-out' }, mount, hint));
   clerk.mountSignIn(mount, { withSignUp: true });
   // The card renders asynchronously; the screen counts as shown once its form is there.
   for (let i = 0; i < 300 && !mount.querySelector('input'); i++) await afterPaint();
@@ -79,9 +85,9 @@ function showSignedIn(user) {
   );
   showScreen('signed-in', el('div', { class: 'stack' }, profile, apiPanel(clerk, refreshHealth)));
   // Ask the API who we are straight away: it proves the session works end to end.
-  loadProfile(clerk).then(async (status) => {
-    await refreshHealth();
+  loadProfile(clerk).then((status) => {
     Ready(`api-me:${status}`).catch(() => {});
+    refreshHealth();
   });
 }
 

@@ -39,14 +39,15 @@ func main() {
 	app := flag.String("app", "build/bin/deskclerk", "Desk Clerk binary")
 	runs := flag.Int("runs", 10, "launches per app")
 	screen := flag.String("screen", "", "screen to wait for (default: the first one reported)")
+	signedIn := flag.Bool("signed-in", true, "also measure restart to signed-in and the API call latency")
 	flag.Parse()
-	if err := run(*app, *runs, *screen); err != nil {
+	if err := run(*app, *runs, *screen, *signedIn); err != nil {
 		fmt.Fprintln(os.Stderr, "startbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(app string, runs int, screen string) error {
+func run(app string, runs int, screen string, signedIn bool) error {
 	app, _ = filepath.Abs(app)
 	work, err := os.MkdirTemp("", "startbench-")
 	if err != nil {
@@ -106,7 +107,10 @@ func run(app string, runs int, screen string) error {
 		ms(minD(res["deskclerk"].start)), ms(maxD(res["deskclerk"].start)), ms(minD(res["bare"].start)), ms(maxD(res["bare"].start)))
 	fmt.Printf("| memory after start (PSS, all processes), median | %.1f MiB | %.1f MiB | %.2f | ≤ 1.25 |\n", float64(ma)/1024, float64(mb)/1024, float64(ma)/float64(mb))
 	fmt.Printf("| binary size | %.1f MiB | %.1f MiB | %.2f | |\n", float64(size(app))/(1<<20), float64(size(bare))/(1<<20), float64(size(app))/float64(size(bare)))
-	return nil
+	if !signedIn {
+		return nil
+	}
+	return benchSignedIn(d, app, bare, runs, work)
 }
 
 // buildBare scaffolds Wails' vanilla template with the same CLI and build tags.

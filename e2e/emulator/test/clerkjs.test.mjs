@@ -106,6 +106,34 @@ describe('ClerkJS in native mode against the emulator', () => {
     await page.context().close();
   });
 
+  test('<UserProfile/>: a name change reaches the demo API (user.updated webhook); Security lists the device', async () => {
+    const page = await openHarness(await browser.newContext(), site.pageURL(emu), { clientToken: storedToken });
+    await page.click('.cl-userButtonTrigger');
+    await page.click('.cl-userButtonPopoverActionButton__manageAccount');
+    await page.click('text=Update profile');
+    await page.fill('input[name=firstName]', 'Augusta Ada');
+    await page.click('.cl-formButtonPrimary');
+    await page.waitForFunction(() => window.__harness.clerk.user.firstName === 'Augusta Ada', null, { timeout: 10_000 });
+
+    const jwt = await page.evaluate(() => window.__harness.clerk.session.getToken());
+    let name;
+    for (let i = 0; i < 50 && name !== 'Augusta Ada'; i++) { // the webhook is asynchronous, as with Clerk
+      const r = await fetch(`${emu.api_url}/api/me`, { headers: { Authorization: `Bearer ${jwt}`, Origin: site.origin } });
+      name = (await r.json()).user?.first_name;
+      if (name !== 'Augusta Ada') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(name, 'Augusta Ada');
+
+    await page.click('.cl-navbarButton__security');
+    await page.waitForSelector('.cl-activeDevice', { timeout: 10_000 });
+    assert.match(await page.textContent('.cl-activeDevice'), /Chrome/);
+    const reqs = paths(await page.evaluate(() => window.__harness.requests));
+    assert.ok(reqs.includes('PATCH /v1/me'), reqs.join('\n'));
+    assert.ok(reqs.includes('GET /v1/me/sessions/active'), reqs.join('\n'));
+    assert.equal(page.problems.length, 0, page.problems.join('\n'));
+    await page.context().close();
+  });
+
   test('a fresh page given only the stored client token is signed in again', async () => {
     const page = await openHarness(await browser.newContext(), site.pageURL(emu), { clientToken: storedToken });
     assert.equal(await page.getAttribute('#status', 'data-state'), 'signed-in');
@@ -138,7 +166,7 @@ describe('ClerkJS in native mode against the emulator', () => {
     await again.context().close();
   });
 
-  test('sign-up through <SignUp/> with an emailed code', async () => {
+  test('sign-up through <SignUp/> with an emailed code; a client deleted elsewhere then signs ClerkJS out (401)', async () => {
     const page = await openHarness(await browser.newContext(), site.pageURL(emu, { view: 'sign-up' }));
     const email = `alan.${Date.now()}@example.com`;
     await page.waitForSelector('input[name=emailAddress]');
@@ -158,6 +186,17 @@ describe('ClerkJS in native mode against the emulator', () => {
       'POST /v1/client/sign_ups/sua_…/attempt_verification',
       'POST /v1/client/sessions/sess_…/touch',
     ]);
+
+    // The client dies behind ClerkJS's back (another device, an admin): the
+    // next token request gets a 401, ClerkJS reloads the client and signs out.
+    const token = await page.evaluate(() => window.__harness.clientToken());
+    const del = await fetch(`${emu.frontend_api_url}/v1/client?_is_native=1&_method=DELETE`, { method: 'POST', headers: { Authorization: token } });
+    assert.equal(del.status, 200);
+    const outcome = await page.evaluate(() => window.__harness.clerk.session.getToken({ skipCache: true }).then(() => 'token', (e) => e.status ?? String(e)));
+    assert.equal(outcome, 401);
+    await page.waitForSelector('#status[data-state=signed-out]', { timeout: 15_000 });
+    const tail = paths(await page.evaluate(() => window.__harness.requests)).slice(-2);
+    assert.deepEqual(tail, ['POST /v1/client/sessions/sess_…/tokens', 'GET /v1/client']);
     await page.context().close();
   });
 });

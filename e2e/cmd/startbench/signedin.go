@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"deskclerk/auth/apiclient"
+	"deskclerk/auth/emulator"
+	"deskclerk/auth/keychain"
+	"deskclerk/auth/service"
+	"deskclerk/auth/verify"
+	"deskclerk/e2e/fapiclient"
+	"deskclerk/e2e/xharness"
+)
+
+// benchSignedIn measures a restart of a signed-in app, exec → verified session →
+// first /api/me answer, next to the bare app's exec → first frame in this run; and
+// the latency an API call gains by going through verification, against a plain Go call.
+func benchSignedIn(d *xharness.Display, app, bare string, runs int, work string) error {
+	emuDir := filepath.Join(work, "signed-in", "emu")
+	ctx := context.Background()
+	em, err := emulator.Start(ctx, emulator.Options{Dir: emuDir})
+	if err != nil {
+		return err
+	}
+	user := em.DemoUsers()[0]
+	fc := &fapiclient.Client{Base: em.FrontendAPIURL()}
+	sid, err := fc.SignIn(user.Email, user.Password)
+	if err != nil {
+		em.Close()
+		return fmt.Errorf("sign in: %w", err)
+	}
+	store := keychain.Open(ctx, keychain.Options{App: service.AppName, Instance: emulator.FrontendAPIHost})
+	if err := store.Save(ctx, fc.Token); err != nil {
+		em.Close()
+		return fmt.Errorf("keychain: %w", err)
+	}
+	direct, viaClient, err := apiLatency(ctx, em, fc, sid, 300)
+	em.Close()
+	if err != nil {
+		return err
+	}
+
+	var signed, bareStart []time.Duration
+	env := []string{"DESKCLERK_EMULATOR_DIR=" + emuDir}
+	for i := -1; i < runs; i++ {
+		a, err := d.Launch(app, filepath.Join(work, "signed-in"), env...)
+		if err != nil {
+			return err
+		}
+		ev, err := a.WaitScreen("api-me:200", 60*time.Second)
+		if err != nil {
+			a.Kill()
+			return fmt.Errorf("signed-in restart: %w", err)
+		}
+		if err := a.Quit(15 * time.Second); err != nil {
+			return err
+		}
+		b, err := d.Launch(bare, filepath.Join(work, "state-bare"))
+		if err != nil {
+			return err
+		}
+		bev, err := b.WaitScreen("", 60*time.Second)
+		if err != nil {
+			b.Kill()
+			return err
+		}
+		if err := b.Quit(15 * time.Second); err != nil {
+			return err
+		}
+		if i >= 0 {
+			signed = append(signed, time.Unix(0, ev.ReadyUnixNano).Sub(a.Started))
+			bareStart = append(bareStart, time.Unix(0, bev.ReadyUnixNano).Sub(b.Started))
+		}
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	s, b := median(signed), median(bareStart)
+	fmt.Printf("\nRestart while signed in, %d launches each (same run)\n\n", runs)
+	fmt.Printf("| measure | median | min–max |\n|---|---|---|\n")
+	fmt.Printf("| Desk Clerk: exec → verified session and first /api/me answer | %.0f ms | %.0f–%.0f ms |\n", ms(s), ms(minD(signed)), ms(maxD(signed)))
+	fmt.Printf("| bare Wails app: exec → first frame (floor) | %.0f ms | %.0f–%.0f ms |\n", ms(b), ms(minD(bareStart)), ms(maxD(bareStart)))
+	fmt.Printf("| difference (goal ≤ 150 ms) | %+.0f ms | |\n", ms(s-b))
+
+	fmt.Printf("\nProtected API call, %d calls each against the demo API on loopback\n\n", len(direct))
+	fmt.Printf("| path | p50 | p99 |\n|---|---|---|\n")
+	fmt.Printf("| plain Go HTTP call with the bearer (baseline) | %.3f ms | %.3f ms |\n", ms(pct(direct, 50)), ms(pct(direct, 99)))
+	fmt.Printf("| apiclient: verify the token, then the same call | %.3f ms | %.3f ms |\n", ms(pct(viaClient, 50)), ms(pct(viaClient, 99)))
+	fmt.Printf("| added by verification | %+.3f ms | %+.3f ms |\n", ms(pct(viaClient, 50)-pct(direct, 50)), ms(pct(viaClient, 99)-pct(direct, 99)))
+	fmt.Println("\n(The page-to-Go binding hop is measured by e2e/browser/bench-binding.mjs.)")
+	return nil
+}
+
+// apiLatency times n GET /api/me calls each way, interleaved.
+func apiLatency(ctx context.Context, em *emulator.Server, fc *fapiclient.Client, sid string, n int) (direct, via []time.Duration, err error) {
+	token, err := fc.SessionToken(sid)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := verify.New(ctx, verify.Config{Issuer: em.Issuer(), JWKSURL: em.JWKSURL()})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer v.Close()
+	hc := &http.Client{Timeout: 10 * time.Second}
+	c, err := apiclient.New(em.APIURL(), v, apiclient.WithHTTPClient(hc))
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := -20; i < n; i++ { // the first 20 warm the connections and caches
+		t0 := time.Now()
+		req, _ := http.NewRequestWithContext(ctx, "GET", em.APIURL()+"/api/me", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := hc.Do(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		t1 := time.Now()
+		r, err := c.Do(ctx, "GET", "/api/me", nil, token)
+		if err != nil || r.Status != 200 {
+			return nil, nil, fmt.Errorf("api call: %v %v", r, err)
+		}
+		t2 := time.Now()
+		if i >= 0 {
+			direct = append(direct, t1.Sub(t0))
+			via = append(via, t2.Sub(t1))
+		}
+	}
+	return direct, via, nil
+}
+
+func pct(v []time.Duration, p int) time.Duration {
+	s := sorted(v)
+	i := (len(s)*p + 99) / 100
+	if i >= len(s) {
+		i = len(s) - 1
+	}
+	if i > 0 {
+		i--
+	}
+	return s[i]
+}
