@@ -7,7 +7,7 @@ GOBIN   := $(shell go env GOPATH 2>/dev/null)/bin
 export PATH := $(PATH):$(GOBIN)
 TAGS    := webkit2_41
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X deskclerk/auth/config.buildVersion=$(VERSION)
+LDFLAGS := -X deskclerk/auth/config.buildVersion=$(VERSION:v%=%)
 APP     := build/bin/deskclerk
 DEVAPP  := build/bin/deskclerk-dev
 TOOLS   := build/bin/emulator build/bin/fakebrowser
@@ -63,7 +63,7 @@ check-secrets: build
 	@if grep -aoE 'sk_(test|live)_[A-Za-z0-9]{16,}' $(APP) ; then echo "a Clerk secret key is in $(APP)"; exit 1; fi
 	@echo "check-secrets: no secret keys in the tree or the binary"
 
-test: deps-test lint check-secrets build build-dev tools test-go test-fuzz test-emulator test-desktop test-browser ## every test
+test: deps-test lint check-secrets build build-dev tools test-go test-fuzz test-emulator test-desktop test-browser test-package ## every test
 	@echo "make test: all suites passed"
 
 test-go:
@@ -71,6 +71,8 @@ test-go:
 
 test-fuzz:
 	go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./auth/verify/
+	go test -run '^$$' -fuzz '^FuzzVerifyClaims$$' -fuzztime $(FUZZTIME) ./auth/verify/
+	go test -run '^$$' -fuzz '^FuzzParseJSON$$' -fuzztime $(FUZZTIME) ./auth/verify/
 	go test -run '^$$' -fuzz '^FuzzFromPublishableKey$$' -fuzztime $(FUZZTIME) ./auth/instance/
 	go test -run '^$$' -fuzz '^FuzzCallback$$' -fuzztime $(FUZZTIME) ./auth/loopback/
 
@@ -78,7 +80,7 @@ fuzz:
 	$(MAKE) test-fuzz FUZZTIME=2m
 
 test-emulator:
-	cd e2e/emulator && npm run --silent build && node --test --test-concurrency=1
+	cd e2e/emulator && npm run --silent build && EMULATOR_BIN=$(CURDIR)/build/bin/emulator node --test --test-concurrency=1
 
 test-desktop:
 	mkdir -p $(ARTIFACTS)

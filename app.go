@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
@@ -26,26 +28,33 @@ var processStart = time.Now()
 // calls into auth/, and returns plain data. No logic lives here. Nothing it
 // returns ever contains the client token.
 type App struct {
-	ctx  context.Context
-	cfg  config.Config
-	svc  *service.Service // nil when start-up failed
-	errs []string
-	log  *slog.Logger
+	ctx   context.Context
+	cfg   config.Config
+	start func(context.Context, service.Hooks) (*service.Service, error)
+	svc   atomic.Pointer[service.Service] // nil until started, or when start-up failed
+	errs  []string
+	log   *slog.Logger
 }
 
-// NewApp returns the bound app.
-func NewApp(cfg config.Config, log *slog.Logger) *App {
-	return &App{cfg: cfg, log: log, errs: []string{}}
-}
-
-// attach gives the app its auth stack (nil if it failed) and the start-up errors to show.
-func (a *App) attach(svc *service.Service, startErrs ...error) {
-	a.svc = svc
-	for _, e := range startErrs {
-		if e != nil {
-			a.errs = append(a.errs, e.Error())
-		}
+// NewApp returns the bound app; cfgErr, if any, is shown in the window.
+func NewApp(cfg config.Config, cfgErr error, log *slog.Logger) *App {
+	a := &App{cfg: cfg, log: log, errs: []string{}}
+	if cfgErr != nil {
+		a.errs = append(a.errs, cfgErr.Error())
 	}
+	return a
+}
+
+// gateway is the asset server's middleware: the Frontend API gateway once the
+// auth stack runs (OnStartup comes before the page loads), else the assets alone.
+func (a *App) gateway(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if svc := a.svc.Load(); svc != nil {
+			svc.Gateway.Middleware(next).ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // hooks connect social sign-in events to the window.
@@ -68,13 +77,22 @@ func (a *App) hooks() service.Hooks {
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	a.log.Info("starting", "version", a.cfg.Version, "channel", a.cfg.Channel, "emulator", a.cfg.UseEmulator())
+	if len(a.errs) == 0 && a.start != nil {
+		svc, err := a.start(ctx, a.hooks())
+		if err != nil {
+			a.log.Error("start-up failed", "err", err)
+			a.errs = append(a.errs, err.Error())
+		}
+		a.svc.Store(svc)
+	}
 }
 
 func (a *App) domReady(context.Context) {}
 
 func (a *App) shutdown(context.Context) {
-	if a.svc != nil {
-		a.svc.Close()
+	svc := a.svc.Load()
+	if svc != nil {
+		svc.Close()
 	}
 	a.log.Info("stopped")
 }
@@ -92,14 +110,15 @@ type Status struct {
 
 // Status reports the app's mode and any start-up problem.
 func (a *App) Status() Status {
+	svc := a.svc.Load()
 	s := Status{Version: a.cfg.Version, Mode: "clerk", Errors: a.errs, ProxyPath: gateway.DefaultPrefix}
 	if a.cfg.UseEmulator() {
 		s.Mode = "emulator"
 	}
-	if a.svc != nil {
-		s.Instance, s.PublishableKey = a.svc.Instance.FrontendAPI, a.svc.PublishableKey
-		if a.svc.API != nil {
-			s.APIOrigin = a.svc.API.Origin()
+	if svc != nil {
+		s.Instance, s.PublishableKey = svc.Instance.FrontendAPI, svc.PublishableKey
+		if svc.API != nil {
+			s.APIOrigin = svc.API.Origin()
 		}
 	}
 	return s
@@ -118,15 +137,16 @@ type Health struct {
 
 // Health reports the keychain, the Frontend API and the protected API.
 func (a *App) Health() Health {
+	svc := a.svc.Load()
 	var h Health
-	if a.svc == nil {
+	if svc == nil {
 		return h
 	}
-	kh := a.svc.Store.Health()
+	kh := svc.Store.Health()
 	h.Keychain.Backend, h.Keychain.Persistent, h.Keychain.Summary = kh.Backend, kh.Persistent, kh.Summary()
-	h.Identity = a.svc.Gateway.State()
-	if a.svc.API != nil {
-		h.API = a.svc.API.Reachability()
+	h.Identity = svc.Gateway.State()
+	if svc.API != nil {
+		h.API = svc.API.Reachability()
 	}
 	return h
 }
@@ -143,21 +163,22 @@ type APIResult struct {
 // CallAPI verifies the page's session token and, only if it is valid, calls the
 // protected API with it. A 401 answer tells the page to get a fresh token and retry once.
 func (a *App) CallAPI(method, path, body, token string) APIResult {
-	if a.svc == nil || a.svc.API == nil {
+	svc := a.svc.Load()
+	if svc == nil || svc.API == nil {
 		return APIResult{Kind: "config", Error: "No protected API is configured (set " + config.EnvAPIURL + ")."}
 	}
 	var b []byte
 	if body != "" {
 		b = []byte(body)
 	}
-	resp, err := a.svc.API.Do(a.ctx, method, path, b, token)
+	resp, err := svc.API.Do(a.ctx, method, path, b, token)
 	switch {
 	case err == nil:
 		return APIResult{Status: resp.Status, ContentType: resp.ContentType, Body: resp.Body}
 	case errors.Is(err, apiclient.ErrTokenRejected):
 		return APIResult{Kind: "token", Error: "Your session token was not accepted, so it was not sent: " + err.Error()}
 	case errors.Is(err, apiclient.ErrUnreachable):
-		return APIResult{Kind: "unreachable", Error: "The API at " + a.svc.API.Origin() + " did not answer: " + err.Error()}
+		return APIResult{Kind: "unreachable", Error: "The API at " + svc.API.Origin() + " did not answer: " + err.Error()}
 	default:
 		return APIResult{Kind: "request", Error: err.Error()}
 	}
@@ -165,10 +186,11 @@ func (a *App) CallAPI(method, path, body, token string) APIResult {
 
 // OAuthRedirectURL starts a social sign-in: a loopback listener for Clerk's redirect.
 func (a *App) OAuthRedirectURL() (string, error) {
-	if a.svc == nil {
+	svc := a.svc.Load()
+	if svc == nil {
 		return "", errors.New("sign-in is not available: the app did not start")
 	}
-	u, err := a.svc.OAuth.Begin()
+	u, err := svc.OAuth.Begin()
 	if err != nil {
 		return "", errors.New(loopback.UserMessage(err))
 	}
@@ -184,10 +206,11 @@ type OAuthOutcome struct {
 
 // OAuthOpen opens Clerk's sign-in URL in the system browser and waits for the redirect.
 func (a *App) OAuthOpen(authURL string) OAuthOutcome {
-	if a.svc == nil {
+	svc := a.svc.Load()
+	if svc == nil {
 		return OAuthOutcome{Error: "sign-in is not available: the app did not start"}
 	}
-	res, err := a.svc.OAuth.Open(a.ctx, authURL)
+	res, err := svc.OAuth.Open(a.ctx, authURL)
 	if err != nil {
 		return OAuthOutcome{Error: loopback.UserMessage(err)}
 	}
@@ -200,16 +223,18 @@ func (a *App) OAuthOpen(authURL string) OAuthOutcome {
 
 // OAuthStatus is the countdown and the "open this URL yourself" fallback.
 func (a *App) OAuthStatus() loopback.Status {
-	if a.svc == nil {
+	svc := a.svc.Load()
+	if svc == nil {
 		return loopback.Status{}
 	}
-	return a.svc.OAuth.Status()
+	return svc.OAuth.Status()
 }
 
 // OAuthCancel ends the social sign-in in progress.
 func (a *App) OAuthCancel() {
-	if a.svc != nil {
-		_ = a.svc.OAuth.Cancel()
+	svc := a.svc.Load()
+	if svc != nil {
+		_ = svc.OAuth.Cancel()
 	}
 }
 
@@ -223,10 +248,11 @@ func (a *App) CopyText(text string) error {
 
 // SignedOut forgets the stored sign-in after the page has signed out.
 func (a *App) SignedOut() error {
-	if a.svc == nil {
+	svc := a.svc.Load()
+	if svc == nil {
 		return nil
 	}
-	return a.svc.SignedOut(a.ctx)
+	return svc.SignedOut(a.ctx)
 }
 
 // Ready is called by the page once a screen has been painted. It records the

@@ -14,11 +14,13 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/options/windows"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"deskclerk/auth/config"
 	"deskclerk/auth/keychain"
 	"deskclerk/auth/logging"
+	"deskclerk/auth/paths"
 	"deskclerk/auth/service"
 )
 
@@ -38,19 +40,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "Desk Clerk:", cfgErr)
 		os.Exit(2)
 	}
-	log := logging.New(os.Stderr, cfg.LogLevel)
-	app := NewApp(cfg, log)
-	var svc *service.Service
-	var svcErr error
-	if cfgErr == nil {
-		svc, svcErr = service.Start(context.Background(), cfg, log, keychain.SystemBackend(), app.hooks())
+	log := logging.New(logging.AlsoToFile(os.Stderr, paths.LogDir), cfg.LogLevel)
+	app := NewApp(cfg, cfgErr, log)
+	// The auth stack starts in OnStartup, after Wails' single-instance check, so a
+	// second launch hands over without opening the emulator or the keychain.
+	app.start = func(ctx context.Context, hooks service.Hooks) (*service.Service, error) {
+		return service.Start(ctx, cfg, log, keychain.SystemBackend(), hooks)
 	}
-	app.attach(svc, cfgErr, svcErr)
-	assetOpts := &assetserver.Options{Assets: assets}
-	if svc != nil {
-		// ClerkJS reaches the Frontend API through Go on the page's own origin.
-		assetOpts.Middleware = svc.Gateway.Middleware
-	}
+	webviewDir, _ := paths.WebviewDataDir() // "" keeps WebView2's default
 
 	err := wails.Run(&options.App{
 		Title:            "Desk Clerk",
@@ -59,12 +56,13 @@ func main() {
 		MinWidth:         720,
 		MinHeight:        560,
 		BackgroundColour: &options.RGBA{R: 246, G: 247, B: 251, A: 255},
-		AssetServer:      assetOpts,
-		Logger:           wailsLogger{log},
-		OnStartup:        app.startup,
-		OnDomReady:       app.domReady,
-		OnShutdown:       app.shutdown,
-		Bind:             []any{app},
+		// ClerkJS reaches the Frontend API through Go on the page's own origin.
+		AssetServer: &assetserver.Options{Assets: assets, Middleware: app.gateway},
+		Logger:      wailsLogger{log},
+		OnStartup:   app.startup,
+		OnDomReady:  app.domReady,
+		OnShutdown:  app.shutdown,
+		Bind:        []any{app},
 		// One app per user session: a second launch hands over to the running one
 		// (over D-Bus on Linux) and exits; the running window comes to the front.
 		// What the second process sends (its arguments and working directory) is
@@ -81,7 +79,8 @@ func main() {
 		},
 		// Forms and text need no GPU compositing; without it WebKit starts faster and
 		// uses less memory, and it works the same on machines without a GPU.
-		Linux: &linux.Options{Icon: icon, ProgramName: "deskclerk", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
+		Linux:   &linux.Options{Icon: icon, ProgramName: "deskclerk", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
+		Windows: &windows.Options{WebviewUserDataPath: webviewDir},
 	})
 	if err != nil {
 		log.Error("app stopped", "err", err)

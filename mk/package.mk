@@ -47,4 +47,4 @@ test-package: package
 		go test -count=1 -tags e2e -timeout 6m -v ./e2e/packaging/
 
 lint-workflows: ## actionlint on .github/workflows
-	go run $(ACTIONLINT) -color=never
+	go run $(ACTIONLINT) -no-color

@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"deskclerk/auth/verify"
@@ -66,6 +67,9 @@ type Server struct {
 	stop     context.CancelFunc
 	srv      *http.Server
 	url      string
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Start opens the API's database and serves it on cfg.Addr. ctx bounds
@@ -113,9 +117,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("demoapi: listen %s: %w", cfg.Addr, err)
 	}
 	s.url = "http://" + ln.Addr().String()
-	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	s.srv = srv
 	go func() {
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("demoapi: server stopped", "err", err)
 		}
 	}()
@@ -128,33 +133,33 @@ func (s *Server) URL() string { return s.url }
 // WebhookURL is where Clerk (the emulator) delivers webhooks.
 func (s *Server) WebhookURL() string { return s.url + WebhookPath }
 
-// Close stops the server and closes its database.
+// Close stops the server and closes its database. It may be called more than once.
 func (s *Server) Close() error {
-	var errs []error
-	if s.srv != nil {
-		// Let requests in flight finish for a moment, then close what is left
-		// (an unused keep-alive connection would otherwise hold Shutdown for seconds).
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		if err := s.srv.Shutdown(ctx); err != nil {
-			s.srv.Close()
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.srv != nil {
+			// Let requests in flight finish for a moment, then close what is left
+			// (an unused keep-alive connection would otherwise hold Shutdown for seconds).
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			if err := s.srv.Shutdown(ctx); err != nil {
+				s.srv.Close()
+			}
 		}
-		s.srv = nil
-	}
-	if s.verifier != nil {
-		s.verifier.Close()
-		s.verifier = nil
-	}
-	if s.stop != nil {
-		s.stop()
-	}
-	if s.store != nil {
-		if err := s.store.db.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("demoapi: close database: %w", err))
+		if s.verifier != nil {
+			s.verifier.Close()
 		}
-		s.store = nil
-	}
-	return errors.Join(errs...)
+		if s.stop != nil {
+			s.stop()
+		}
+		if s.store != nil {
+			if err := s.store.db.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("demoapi: close database: %w", err))
+			}
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
 }
 
 // Handler is the API's routes (Start serves it; tests may mount it directly).

@@ -156,9 +156,10 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 		ln.Close()
 		return s, fmt.Errorf("emulator: seed: %w", err)
 	}
-	s.fapi = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	fapi := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	s.fapi = fapi
 	go func() {
-		if err := s.fapi.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := fapi.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("emulator: frontend API stopped", "err", err)
 		}
 	}()

@@ -129,8 +129,15 @@ func (s *Server) linkIdentity(c *call, t *txn, u *userRecord, id *oauthIdentity)
 
 // transferToSignIn signs in the existing account that an OAuth sign-up found (signIn.create({transfer:true})).
 func (s *Server) transferToSignIn(c *call, t *txn, cl *clientRecord, si *signInRecord) error {
-	su := cl.signUp(cl.SignUpID)
-	if su == nil || su.ExternalVerification == nil || su.ExternalVerification.Status != "transferable" || su.OAuthIdentity == nil {
+	// The newest transferable attempt, not only the current one: ClerkJS's UI
+	// may start a fresh, empty attempt while it transfers.
+	var su *signUpRecord
+	for i := len(cl.SignUps) - 1; i >= 0 && su == nil; i-- {
+		if x := &cl.SignUps[i]; x.ExternalVerification != nil && x.ExternalVerification.Status == "transferable" && x.OAuthIdentity != nil {
+			su = x
+		}
+	}
+	if su == nil {
 		return errParamValueInvalid("transfer", "There is no OAuth sign-up on this client to transfer.")
 	}
 	u, err := userForIdentity(t, su.OAuthIdentity)
@@ -145,14 +152,22 @@ func (s *Server) transferToSignIn(c *call, t *txn, cl *clientRecord, si *signInR
 	}
 	si.UserID, si.Identifier, si.Status = u.ID, su.OAuthIdentity.Email, "needs_first_factor"
 	si.FirstFactor = &verificationRecord{Strategy: su.OAuthIdentity.Provider, Status: "verified", ExpireAt: c.nowMS() + oauthFlowLifetime.Milliseconds()}
-	cl.SignUpID = ""
+	su.OAuthIdentity, su.Status = nil, "abandoned" // transferred once
+	if cl.SignUpID == su.ID {
+		cl.SignUpID = ""
+	}
 	return nil
 }
 
 // transferToSignUp creates the account an OAuth sign-in did not find (signUp.create({transfer:true})).
 func (s *Server) transferToSignUp(c *call, t *txn, cl *clientRecord, su *signUpRecord) error {
-	si := cl.signIn(cl.SignInID)
-	if si == nil || si.FirstFactor == nil || si.FirstFactor.Status != "transferable" || si.OAuthIdentity == nil {
+	var si *signInRecord
+	for i := len(cl.SignIns) - 1; i >= 0 && si == nil; i-- {
+		if x := &cl.SignIns[i]; x.FirstFactor != nil && x.FirstFactor.Status == "transferable" && x.OAuthIdentity != nil {
+			si = x
+		}
+	}
+	if si == nil {
 		return errParamValueInvalid("transfer", "There is no OAuth sign-in on this client to transfer.")
 	}
 	id := si.OAuthIdentity
@@ -163,7 +178,10 @@ func (s *Server) transferToSignUp(c *call, t *txn, cl *clientRecord, su *signUpR
 			return err
 		}
 	}
-	cl.SignInID = ""
+	si.OAuthIdentity, si.Status = nil, "abandoned" // transferred once
+	if cl.SignInID == si.ID {
+		cl.SignInID = ""
+	}
 	return nil
 }
 

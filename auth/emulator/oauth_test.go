@@ -134,9 +134,14 @@ func TestOAuthNewIdentityTransfersToSignUp(t *testing.T) {
 	if str(r.Body, "response", "first_factor_verification", "error", "code") != "external_account_not_found" {
 		t.Errorf("transferable error: %s", r.Raw)
 	}
+	// <SignIn/> may start a fresh, empty sign-in while ClerkJS transfers; the transfer still finds its attempt.
+	n.do("POST", "/v1/client/sign_ins", nil).must(t, 200)
 	su := n.do("POST", "/v1/client/sign_ups", url.Values{"transfer": {"true"}}).must(t, 200)
 	if str(su.Body, "response", "status") != "complete" || str(su.Body, "response", "email_address") != "dorothy@example.org" {
 		t.Fatalf("transfer: %s", su.Raw)
+	}
+	if r := e.native().do("POST", "/v1/client/sign_ups", url.Values{"transfer": {"true"}}); r.Status != 422 {
+		t.Errorf("transfer on a client without an OAuth attempt: %d", r.Status)
 	}
 	e.waitWebhooks()
 	sid := str(su.Body, "response", "created_session_id")

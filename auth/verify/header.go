@@ -22,24 +22,19 @@ const (
 // alg, kid, typ, cat and crit are checked for syntax and dropped.
 func parseHeader(b []byte) (joseHeader, error) {
 	var h joseHeader
-	p := jsonParser{b: b, src: string(b), depth: 1}
+	p := jsonParser{b: b, src: string(b)}
 	p.ws()
 	if p.peek() != '{' {
 		return h, errJSONNotObject
 	}
-	p.i++
-	p.ws()
-	if p.peek() == '}' {
-		p.i++
-		return h, p.end()
+	empty, err := p.open('}')
+	if err != nil {
+		return h, err
 	}
 	var seenArr [8]string
 	seen := seenArr[:0]
-	for {
-		if p.peek() != '"' {
-			return h, errJSONSyntax
-		}
-		k, err := p.key()
+	for done := empty; !done; {
+		k, err := p.member()
 		if err != nil {
 			return h, err
 		}
@@ -47,12 +42,6 @@ func parseHeader(b []byte) (joseHeader, error) {
 			return h, errJSONDuplicate
 		}
 		seen = append(seen, k)
-		p.ws()
-		if p.peek() != ':' {
-			return h, errJSONSyntax
-		}
-		p.i++
-		p.ws()
 		var bit uint8
 		var dst *string
 		switch k {
@@ -78,18 +67,11 @@ func parseHeader(b []byte) (joseHeader, error) {
 			}
 			h.notString |= bit
 		}
-		p.ws()
-		switch p.peek() {
-		case ',':
-			p.i++
-			p.ws()
-		case '}':
-			p.i++
-			return h, p.end()
-		default:
-			return h, errJSONSyntax
+		if done, err = p.next('}'); err != nil {
+			return h, err
 		}
 	}
+	return h, p.end()
 }
 
 // end checks that only white space follows the value.

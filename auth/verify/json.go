@@ -105,36 +105,21 @@ func (p *jsonParser) literal(word string, v any) (any, error) {
 }
 
 func (p *jsonParser) object() (any, error) {
-	if p.depth++; p.depth > maxJSONDepth {
-		return nil, errJSONDepth
+	empty, err := p.open('}')
+	if err != nil {
+		return nil, err
 	}
-	p.i++ // {
 	hint := 0
 	if p.depth == 1 {
 		// Claim sets run about 30 bytes a claim; sizing the map up front saves regrowth.
 		hint = min(len(p.b)/32+1, 64)
 	}
 	m := make(map[string]any, hint)
-	p.ws()
-	if p.peek() == '}' {
-		p.i++
-		p.depth--
-		return m, nil
-	}
-	for {
-		if p.peek() != '"' {
-			return nil, errJSONSyntax
-		}
-		k, err := p.key()
+	for done := empty; !done; {
+		k, err := p.member()
 		if err != nil {
 			return nil, err
 		}
-		p.ws()
-		if p.peek() != ':' {
-			return nil, errJSONSyntax
-		}
-		p.i++
-		p.ws()
 		v, err := p.value()
 		if err != nil {
 			return nil, err
@@ -143,52 +128,83 @@ func (p *jsonParser) object() (any, error) {
 			return nil, errJSONDuplicate
 		}
 		m[k] = v
-		p.ws()
-		switch p.peek() {
-		case ',':
-			p.i++
-			p.ws()
-		case '}':
-			p.i++
-			p.depth--
-			return m, nil
-		default:
-			return nil, errJSONSyntax
+		if done, err = p.next('}'); err != nil {
+			return nil, err
 		}
 	}
+	return m, nil
 }
 
 func (p *jsonParser) array() (any, error) {
-	if p.depth++; p.depth > maxJSONDepth {
-		return nil, errJSONDepth
+	empty, err := p.open(']')
+	if err != nil {
+		return nil, err
 	}
-	p.i++ // [
-	p.ws()
-	if p.peek() == ']' {
-		p.i++
-		p.depth--
-		return []any{}, nil
+	if empty {
+		return []any{}, nil // as encoding/json: empty, not nil
 	}
 	var a []any
-	for {
+	for done := false; !done; {
 		v, err := p.value()
 		if err != nil {
 			return nil, err
 		}
 		a = append(a, v)
-		p.ws()
-		switch p.peek() {
-		case ',':
-			p.i++
-			p.ws()
-		case ']':
-			p.i++
-			p.depth--
-			return a, nil
-		default:
-			return nil, errJSONSyntax
+		if done, err = p.next(']'); err != nil {
+			return nil, err
 		}
 	}
+	return a, nil
+}
+
+// open consumes an object's or array's opening bracket and, if the container
+// is empty, its closer too.
+func (p *jsonParser) open(closer byte) (empty bool, err error) {
+	if p.depth++; p.depth > maxJSONDepth {
+		return false, errJSONDepth
+	}
+	p.i++
+	p.ws()
+	if p.peek() == closer {
+		p.i++
+		p.depth--
+		return true, nil
+	}
+	return false, nil
+}
+
+// member reads an object member's key and the colon after it.
+func (p *jsonParser) member() (string, error) {
+	if p.peek() != '"' {
+		return "", errJSONSyntax
+	}
+	k, err := p.key()
+	if err != nil {
+		return "", err
+	}
+	p.ws()
+	if p.peek() != ':' {
+		return "", errJSONSyntax
+	}
+	p.i++
+	p.ws()
+	return k, nil
+}
+
+// next consumes the comma before another element, or the closer (done).
+func (p *jsonParser) next(closer byte) (done bool, err error) {
+	p.ws()
+	switch p.peek() {
+	case ',':
+		p.i++
+		p.ws()
+		return false, nil
+	case closer:
+		p.i++
+		p.depth--
+		return true, nil
+	}
+	return false, errJSONSyntax
 }
 
 // key is str with the names JOSE headers and Clerk claims use interned, which

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -144,12 +145,7 @@ func mustJSON(t testing.TB, v any) []byte {
 	return out
 }
 
-func itoa(n int64) string { return strings.TrimSpace(string(mustJSONNoT(n))) }
-
-func mustJSONNoT(v any) []byte {
-	out, _ := json.Marshal(v)
-	return out
-}
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // nonCanonical changes the unused low bits of the last base64url character, a
 // spelling that lax decoders map to the same bytes.

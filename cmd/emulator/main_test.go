@@ -187,13 +187,14 @@ func TestDatabaseSurvivesSIGKILLDuringWrites(t *testing.T) {
 			}
 		}(w)
 	}
-	// Let writes pile up, then kill the process in the middle of them.
+	// Let writes pile up (40 accounts, about 160 commits), then kill the process
+	// in the middle of them: four writers keep requests in flight all the time.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		mu.Lock()
 		n := len(acked)
 		mu.Unlock()
-		if n >= 12 || time.Now().After(deadline) {
+		if n >= 40 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)

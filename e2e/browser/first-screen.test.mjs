@@ -21,7 +21,8 @@ test('first screen: loading, then signed out, with the emulator labelled', async
   page.on('pageerror', (e) => { if (!String(e.stack).includes('/wails/ipc.js')) errors.push(e.message); });
   await page.goto(app.url);
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 30000 });
-  assert.match(await page.innerText('#signed-out h1'), /signed out/i);
+  assert.ok(await page.isVisible('#signed-out input[name=identifier]'), "Clerk's sign-in card is shown");
+  assert.match(await page.innerText('#emulator-hint'), /\+clerk_test/);
   assert.match(await page.innerText('#mode'), /local emulator/i);
   assert.equal(await page.isVisible('#errors'), false, 'no start-up errors shown');
   assert.equal(await page.title(), 'Desk Clerk');
@@ -35,6 +36,7 @@ test('bindings answer from Go', async () => {
   await page.waitForFunction(() => window.go?.main?.App?.Status);
   const status = await page.evaluate(() => window.go.main.App.Status());
   assert.equal(status.mode, 'emulator');
-  assert.equal(status.instance, 'local emulator');
+  assert.equal(status.instance, 'clerk.deskclerk.localhost');
+  assert.match(status.publishableKey, /^pk_test_/);
   assert.ok(Array.isArray(status.errors));
 });

@@ -58,7 +58,7 @@ func manifest(t *testing.T) map[string]string {
 			m[k] = v
 		}
 	}
-	for _, k := range []string{"APP_VERSION", "NUMERIC_VERSION", "WINDOWS_VERSION", "DEB_VERSION", "CHANNEL"} {
+	for _, k := range []string{"APP_VERSION", "NUMERIC_VERSION", "WINDOWS_VERSION", "DEB_VERSION", "CHANNEL", "SOURCE_DATE_EPOCH"} {
 		if m[k] == "" {
 			t.Fatalf("manifest.env lacks %s: %v", k, m)
 		}

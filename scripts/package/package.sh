@@ -15,7 +15,8 @@
 # Environment: VERSION (git describe output, a tag, or dev), CLERK_PUBLISHABLE_KEY (when set:
 # a release-channel build with that key; when empty: a development-channel build, which falls
 # back to the local emulator), TAGS (Go build tags for Linux, default webkit2_41),
-# DIST (default build/bin/dist), STAGE (default build/bin/stage), SOURCE_DATE_EPOCH.
+# DIST (default build/bin/dist), STAGE (default build/bin/stage), SOURCE_DATE_EPOCH,
+# PKG_TRIMPATH=1 (-trimpath for development packages too; release builds always get it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
@@ -28,16 +29,18 @@ STAGE=${STAGE:-$ROOT/build/bin/stage}
 : "${SOURCE_DATE_EPOCH:=$(git log -1 --format=%ct 2>/dev/null || echo 0)}"
 export SOURCE_DATE_EPOCH GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false"
 TOOLS=$ROOT/build/bin/pkgtools
+STAMP=$TOOLS/stamp$(go env GOEXE)
 
 say() { printf 'package: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
-ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+took() { echo "$((SECONDS - $1)) s"; } # seconds: BSD date has no %N
+size() { wc -c <"$1" | tr -d ' '; }
 
 # The version in every form (APP_VERSION, NUMERIC_VERSION, WINDOWS_VERSION, DEB_VERSION);
 # stamp validates VERSION to [0-9A-Za-z.+~_-], so eval'ing its output is safe.
 mkdir -p "$TOOLS"
-go build -o "$TOOLS/stamp" ./scripts/package/stamp
-vars=$("$TOOLS/stamp" version "$VERSION") || die "VERSION=$VERSION cannot be packaged"
+go build -o "$STAMP" ./scripts/package/stamp
+vars=$("$STAMP" version "$VERSION") || die "VERSION=$VERSION cannot be packaged"
 eval "$vars"
 
 channel=development
@@ -62,7 +65,12 @@ wails_build() { # wails_build LOG ARGS... — runs in the stage, keeps the log, 
 	[ -f "$STAGE/wails.json" ] || die "no stage: run '$0 stage' first"
 	command -v wails >/dev/null || die "the wails CLI is not installed (make deps)"
 	mkdir -p "$DIST/logs"
-	if ! (cd "$STAGE" && wails build -s -skipbindings -trimpath -nocolour -ldflags "$(ldflags)" "$@") >"$DIST/logs/$log" 2>&1; then
+	# Release builds drop the build machine's paths from the binary (-trimpath). Development
+	# packages keep them: -trimpath recompiles everything, the WebKit cgo layer included
+	# (about 100 s on 2 cores), instead of reusing what make build and go vet compiled.
+	local trim=()
+	if [ "$channel" = release ] || [ "${PKG_TRIMPATH:-}" = 1 ]; then trim=(-trimpath); fi
+	if ! (cd "$STAGE" && wails build -s -skipbindings ${trim[@]+"${trim[@]}"} -nocolour -ldflags "$(ldflags)" "$@") >"$DIST/logs/$log" 2>&1; then
 		cat "$DIST/logs/$log" >&2
 		die "wails build $* failed (log: $DIST/logs/$log)"
 	fi
@@ -75,33 +83,33 @@ step_stage() {
 	mkdir -p "$STAGE"
 	tar -C "$ROOT" --exclude=./.git --exclude=node_modules --exclude=./build/bin --exclude=./test-artifacts \
 		--exclude=./.env --exclude='./.env.*' -cf - . | tar -C "$STAGE" -xf -
-	"$TOOLS/stamp" project "$VERSION" "$STAGE"
+	"$STAMP" project "$VERSION" "$STAGE"
 	say "staged $STAGE: version $APP_VERSION (numeric $NUMERIC_VERSION, Windows $WINDOWS_VERSION, Debian $DEB_VERSION), $channel channel"
 }
 
 step_linux() {
 	local t0 out=$DIST/linux-amd64/deskclerk got
-	t0=$(date +%s%N)
+	t0=$SECONDS
 	wails_build wails-linux.log -tags "$TAGS"
 	mkdir -p "$(dirname "$out")"
 	install -m 0755 "$STAGE/build/bin/deskclerk" "$out"
 	got=$("$out" --version)
 	[ "$got" = "Desk Clerk $APP_VERSION" ] || die "$out --version says '$got', want 'Desk Clerk $APP_VERSION'"
-	say "linux: $out ($(stat -c %s "$out") bytes, $(ms "$t0") ms)"
+	say "linux: $out ($(size "$out") bytes, $(took "$t0"))"
 }
 
 step_deb() {
 	local t0 deb bin=$DIST/linux-amd64/deskclerk
-	t0=$(date +%s%N)
+	t0=$SECONDS
 	[ -x "$bin" ] || die "no Linux binary: run '$0 linux' first"
 	rm -f "$DIST"/deskclerk_*.deb
 	deb=$(scripts/package/deb.sh "$bin" "$DEB_VERSION" "$DIST")
-	say "deb: $deb ($(stat -c %s "$deb") bytes, $(ms "$t0") ms)"
+	say "deb: $deb ($(size "$deb") bytes, $(took "$t0"))"
 }
 
 step_windows() {
 	local t0 nsis=() exe=$DIST/windows-amd64/deskclerk.exe setup
-	t0=$(date +%s%N)
+	t0=$SECONDS
 	setup=$DIST/deskclerk-$APP_VERSION-windows-amd64-setup.exe
 	rm -f "$DIST"/deskclerk-*-windows-amd64-setup.exe "$DIST/logs/makensis.log"
 	if command -v makensis >/dev/null; then
@@ -115,21 +123,21 @@ step_windows() {
 	# The Windows webview needs no cgo, so this cross-compiles anywhere. Wails turns
 	# build/windows/{icon.ico,info.json,wails.exe.manifest} into the exe's resources, and
 	# -nsis writes its embedded WebView2 bootstrapper next to project.nsi for the installer.
-	CGO_ENABLED=0 wails_build wails-windows.log -platform windows/amd64 "${nsis[@]}"
+	CGO_ENABLED=0 wails_build wails-windows.log -platform windows/amd64 ${nsis[@]+"${nsis[@]}"}
 	mkdir -p "$(dirname "$exe")"
 	install -m 0644 "$STAGE/build/bin/deskclerk.exe" "$exe"
-	say "windows: $exe ($(stat -c %s "$exe") bytes)"
+	say "windows: $exe ($(size "$exe") bytes)"
 	if [ ${#nsis[@]} -gt 0 ]; then
 		[ -f "$STAGE/build/bin/deskclerk-amd64-installer.exe" ] || die "NSIS produced no installer (log: $DIST/logs/makensis.log)"
 		install -m 0644 "$STAGE/build/bin/deskclerk-amd64-installer.exe" "$setup"
-		say "windows: $setup ($(stat -c %s "$setup") bytes)"
+		say "windows: $setup ($(size "$setup") bytes)"
 	fi
-	say "windows: $(ms "$t0") ms"
+	say "windows: $(took "$t0")"
 }
 
 step_darwin() {
 	local t0 app zip
-	t0=$(date +%s%N)
+	t0=$SECONDS
 	[ "$(uname -s)" = Darwin ] || die "the macOS app is built on macOS (see docs/packaging.md and the CI workflow)"
 	wails_build wails-darwin.log -platform darwin/universal
 	app="$STAGE/build/bin/Desk Clerk.app"
@@ -143,7 +151,7 @@ step_darwin() {
 	zip=$DIST/deskclerk-$APP_VERSION-macos-universal.zip
 	rm -f "$zip"
 	(cd "$DIST/macos-universal" && ditto -c -k --keepParent "Desk Clerk.app" "$zip")
-	say "darwin: $zip ($(stat -f %z "$zip") bytes, $(ms "$t0") ms)"
+	say "darwin: $zip ($(size "$zip") bytes, $(took "$t0"))"
 }
 
 step_sums() {
@@ -155,12 +163,19 @@ step_sums() {
 		echo "WINDOWS_VERSION=$WINDOWS_VERSION"
 		echo "DEB_VERSION=$DEB_VERSION"
 		echo "CHANNEL=$channel"
+		echo "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH"
 		for f in "$DIST"/deskclerk_*.deb; do [ -f "$f" ] && echo "DEB=$(basename "$f")"; done
 		for f in "$DIST"/deskclerk-*-setup.exe; do [ -f "$f" ] && echo "SETUP=$(basename "$f")"; done
 		for f in "$DIST"/deskclerk-*-macos-universal.zip; do [ -f "$f" ] && echo "MACOS_ZIP=$(basename "$f")"; done
 	} >"$DIST/manifest.env"
-	(cd "$DIST" && find . -maxdepth 2 -type f \( -name '*.deb' -o -name '*.exe' -o -name '*.zip' -o -path './linux-amd64/*' \) \
-		-printf '%P\n' | LC_ALL=C sort | xargs -r sha256sum >SHA256SUMS)
+	(
+		cd "$DIST"
+		files=()
+		for f in *.deb *-setup.exe *.zip linux-amd64/deskclerk windows-amd64/deskclerk.exe; do
+			[ -f "$f" ] && files+=("$f")
+		done
+		if command -v sha256sum >/dev/null; then sha256sum "${files[@]}"; else shasum -a 256 "${files[@]}"; fi >SHA256SUMS
+	)
 	say "sums: $DIST/SHA256SUMS"
 	cat "$DIST/SHA256SUMS" >&2
 }

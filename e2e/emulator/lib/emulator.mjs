@@ -65,11 +65,17 @@ export async function startEmulator({ dir, authorizedParties = [] } = {}) {
   return {
     ...info,
     log: () => log,
-    /** The last verification code the emulator "emailed" to address (from its log). */
-    lastCode(address) {
+    /**
+     * The last verification code the emulator "emailed" to address, read from
+     * its log; waits a little, since stderr arrives independently of HTTP responses.
+     */
+    async waitForCode(address, timeoutMs = 5000) {
       const re = new RegExp(`email to ${address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: your verification code is (\\d{6})`, 'g');
-      const all = [...log.matchAll(re)];
-      return all.length ? all[all.length - 1][1] : null;
+      for (const deadline = Date.now() + timeoutMs; ; await sleep(20)) {
+        const all = [...log.matchAll(re)];
+        if (all.length) return all[all.length - 1][1];
+        if (Date.now() > deadline) return null;
+      }
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

@@ -1,0 +1,16 @@
+// Command configprobe prints what deskclerk/auth/config makes of the -ldflags a
+// packaged build gets, so the packaging tests can check that every -X path lands.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"deskclerk/auth/config"
+)
+
+func main() {
+	c, err := config.Load(os.Getenv, "")
+	fmt.Printf("version=%s channel=%s key=%s release=%t emulator=%t err=%v\n",
+		config.Version(), c.Channel, c.PublishableKey, c.Release(), c.UseEmulator(), err)
+}
