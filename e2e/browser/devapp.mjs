@@ -138,3 +138,13 @@ export function keychainSecrets() {
   } catch { return []; }
   return out.split('\n').filter((l) => l.startsWith('secret = ')).map((l) => l.slice('secret = '.length));
 }
+
+// signIn signs user in through Clerk's prebuilt card and waits for the signed-in screen.
+export async function signIn(page, user) {
+  await page.waitForSelector('input[name=identifier]', { timeout: 30000 });
+  await page.fill('input[name=identifier]', user.email);
+  await page.click('.cl-formButtonPrimary');
+  await page.fill('input[name=password]', user.password);
+  await page.click('.cl-formButtonPrimary');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
+}

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, launchBrowser, artifact, seedEmulator, startEmulator, keychainSecrets, freePort } from './devapp.mjs';
+import { startApp, launchBrowser, signIn, artifact, seedEmulator, startEmulator, keychainSecrets, freePort } from './devapp.mjs';
 
 // cleanup runs a test's stops in reverse order when it ends, pass or fail.
 function cleaner(t) {
@@ -15,14 +15,6 @@ function cleaner(t) {
   return (f) => fns.push(f);
 }
 
-async function signIn(page, user) {
-  await page.waitForSelector('input[name=identifier]', { timeout: 30000 });
-  await page.fill('input[name=identifier]', user.email);
-  await page.click('.cl-formButtonPrimary');
-  await page.fill('input[name=password]', user.password);
-  await page.click('.cl-formButtonPrimary');
-  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
-}
 
 test('identity service down while signed in: offline, not signed out, and back', async (t) => {
   const cleanup = cleaner(t);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, launchBrowser, artifact, seedEmulator, keychainSecrets, browserShim } from './devapp.mjs';
+import { startApp, launchBrowser, signIn, artifact, seedEmulator, keychainSecrets, browserShim } from './devapp.mjs';
 
 let app, browser, users, shim;
 const dir = mkdtempSync(join(tmpdir(), 'deskclerk-signin-'));
@@ -33,13 +33,6 @@ async function openApp() {
   return { page, errors };
 }
 
-async function signIn(page, user) {
-  await page.fill('input[name=identifier]', user.email);
-  await page.click('.cl-formButtonPrimary');
-  await page.fill('input[name=password]', user.password);
-  await page.click('.cl-formButtonPrimary');
-  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
-}
 
 // pageSecrets collects everything the page can see: DOM, web storage, binding results.
 async function pageSecrets(page) {

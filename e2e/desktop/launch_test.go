@@ -29,40 +29,11 @@ func appBin(t *testing.T) string {
 	return bin
 }
 
-// artifacts is where screenshots are kept for people to look at.
-func artifacts(t *testing.T) string {
-	dir := os.Getenv("DESKCLERK_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "test-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-func display(t *testing.T) *xharness.Display {
-	t.Helper()
-	d, err := xharness.StartDisplay(1280, 900)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	return d
-}
-
-// assertRendered fails when a screenshot looks blank.
-func assertRendered(t *testing.T, shot string) {
-	t.Helper()
-	colours, spread, err := xharness.ColourStats(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s: %d colours, luminance stddev %.1f", filepath.Base(shot), colours, spread)
-	if colours < 32 || spread < 5 {
-		t.Fatalf("screenshot %s looks blank: %d colours, stddev %.1f", shot, colours, spread)
-	}
-}
+var (
+	artifacts      = xharness.ArtifactsDir
+	display        = xharness.NewDisplay
+	assertRendered = xharness.AssertRendered
+)
 
 func TestLaunchShowsSignedOutScreen(t *testing.T) {
 	bin, out := appBin(t), artifacts(t)

@@ -110,40 +110,11 @@ func asRoot(args ...string) (string, []string) {
 	return "sudo", append([]string{"-n"}, args...)
 }
 
-func artifacts(t *testing.T) string {
-	dir := os.Getenv("DESKCLERK_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(repoRoot, "test-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-func display(t *testing.T) *xharness.Display {
-	t.Helper()
-	d, err := xharness.StartDisplay(1280, 900)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	return d
-}
-
-// assertRendered fails when a screenshot looks blank (a black or empty window has
-// one or two colours and almost no spread).
-func assertRendered(t *testing.T, shot string) {
-	t.Helper()
-	colours, spread, err := xharness.ColourStats(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s: %d colours, luminance stddev %.1f", filepath.Base(shot), colours, spread)
-	if colours < 32 || spread < 5 {
-		t.Fatalf("screenshot %s looks blank: %d colours, stddev %.1f", shot, colours, spread)
-	}
-}
+var (
+	artifacts      = xharness.ArtifactsDir
+	display        = xharness.NewDisplay
+	assertRendered = xharness.AssertRendered
+)
 
 // needSessionBus fails unless the tests run inside a D-Bus session: the keychain and
 // (on Linux) the single-instance lock live on it.
