@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync/atomic"
+	"strings"
 	"time"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
@@ -31,27 +31,36 @@ type App struct {
 	ctx   context.Context
 	cfg   config.Config
 	start func(context.Context, service.Hooks) (*service.Service, error)
-	svc   atomic.Pointer[service.Service] // nil until started, or when start-up failed
+	svc   *service.Service // set before ready closes; nil if start-up failed
+	ready chan struct{}    // closed once the auth stack is up, or has failed
 	errs  []string
 	log   *slog.Logger
 }
 
 // NewApp returns the bound app; cfgErr, if any, is shown in the window.
 func NewApp(cfg config.Config, cfgErr error, log *slog.Logger) *App {
-	a := &App{cfg: cfg, log: log, errs: []string{}}
+	a := &App{cfg: cfg, log: log, errs: []string{}, ready: make(chan struct{})}
 	if cfgErr != nil {
 		a.errs = append(a.errs, cfgErr.Error())
 	}
 	return a
 }
 
-// gateway is the asset server's middleware: the Frontend API gateway once the
-// auth stack runs (OnStartup comes before the page loads), else the assets alone.
+// service waits until the auth stack has started, and returns it (nil if it failed).
+func (a *App) service() *service.Service {
+	<-a.ready
+	return a.svc
+}
+
+// gateway is the asset server's middleware. Assets are served at once; Frontend API
+// calls wait for the auth stack, which starts while the page loads.
 func (a *App) gateway(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if svc := a.svc.Load(); svc != nil {
-			svc.Gateway.Middleware(next).ServeHTTP(w, r)
-			return
+		if strings.HasPrefix(r.URL.Path, gateway.DefaultPrefix+"/") {
+			if svc := a.service(); svc != nil {
+				svc.Gateway.ServeHTTP(w, r)
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -77,21 +86,27 @@ func (a *App) hooks() service.Hooks {
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	a.log.Info("starting", "version", a.cfg.Version, "channel", a.cfg.Channel, "emulator", a.cfg.UseEmulator())
-	if len(a.errs) == 0 && a.start != nil {
+	if len(a.errs) > 0 || a.start == nil {
+		close(a.ready)
+		return
+	}
+	// In the background, so WebKit loads the page meanwhile; bindings and gateway
+	// calls wait for it.
+	go func() {
+		defer close(a.ready)
 		svc, err := a.start(ctx, a.hooks())
 		if err != nil {
 			a.log.Error("start-up failed", "err", err)
 			a.errs = append(a.errs, err.Error())
 		}
-		a.svc.Store(svc)
-	}
+		a.svc = svc
+	}()
 }
 
 func (a *App) domReady(context.Context) {}
 
 func (a *App) shutdown(context.Context) {
-	svc := a.svc.Load()
-	if svc != nil {
+	if svc := a.service(); svc != nil {
 		svc.Close()
 	}
 	a.log.Info("stopped")
@@ -110,7 +125,7 @@ type Status struct {
 
 // Status reports the app's mode and any start-up problem.
 func (a *App) Status() Status {
-	svc := a.svc.Load()
+	svc := a.service()
 	s := Status{Version: a.cfg.Version, Mode: "clerk", Errors: a.errs, ProxyPath: gateway.DefaultPrefix}
 	if a.cfg.UseEmulator() {
 		s.Mode = "emulator"
@@ -137,7 +152,7 @@ type Health struct {
 
 // Health reports the keychain, the Frontend API and the protected API.
 func (a *App) Health() Health {
-	svc := a.svc.Load()
+	svc := a.service()
 	var h Health
 	if svc == nil {
 		return h
@@ -163,7 +178,7 @@ type APIResult struct {
 // CallAPI verifies the page's session token and, only if it is valid, calls the
 // protected API with it. A 401 answer tells the page to get a fresh token and retry once.
 func (a *App) CallAPI(method, path, body, token string) APIResult {
-	svc := a.svc.Load()
+	svc := a.service()
 	if svc == nil || svc.API == nil {
 		return APIResult{Kind: "config", Error: "No protected API is configured (set " + config.EnvAPIURL + ")."}
 	}
@@ -186,7 +201,7 @@ func (a *App) CallAPI(method, path, body, token string) APIResult {
 
 // OAuthRedirectURL starts a social sign-in: a loopback listener for Clerk's redirect.
 func (a *App) OAuthRedirectURL() (string, error) {
-	svc := a.svc.Load()
+	svc := a.service()
 	if svc == nil {
 		return "", errors.New("sign-in is not available: the app did not start")
 	}
@@ -206,7 +221,7 @@ type OAuthOutcome struct {
 
 // OAuthOpen opens Clerk's sign-in URL in the system browser and waits for the redirect.
 func (a *App) OAuthOpen(authURL string) OAuthOutcome {
-	svc := a.svc.Load()
+	svc := a.service()
 	if svc == nil {
 		return OAuthOutcome{Error: "sign-in is not available: the app did not start"}
 	}
@@ -223,7 +238,7 @@ func (a *App) OAuthOpen(authURL string) OAuthOutcome {
 
 // OAuthStatus is the countdown and the "open this URL yourself" fallback.
 func (a *App) OAuthStatus() loopback.Status {
-	svc := a.svc.Load()
+	svc := a.service()
 	if svc == nil {
 		return loopback.Status{}
 	}
@@ -232,7 +247,7 @@ func (a *App) OAuthStatus() loopback.Status {
 
 // OAuthCancel ends the social sign-in in progress.
 func (a *App) OAuthCancel() {
-	svc := a.svc.Load()
+	svc := a.service()
 	if svc != nil {
 		_ = svc.OAuth.Cancel()
 	}
@@ -248,7 +263,7 @@ func (a *App) CopyText(text string) error {
 
 // SignedOut forgets the stored sign-in after the page has signed out.
 func (a *App) SignedOut() error {
-	svc := a.svc.Load()
+	svc := a.service()
 	if svc == nil {
 		return nil
 	}

@@ -120,12 +120,20 @@ export function browserShim(dir) {
   const log = join(dir, 'fakebrowser.log');
   writeFileSync(config, '{}');
   const script = `#!/bin/sh\nFAKEBROWSER_CONFIG='${config}' FAKEBROWSER_LOG='${log}' exec '${bin('fakebrowser')}' "$@"\n`;
-  writeFileSync(join(shim, 'xdg-open'), script);
-  chmodSync(join(shim, 'xdg-open'), 0o755);
+  // Every name pkg/browser tries, so a real browser installed here is never started.
+  for (const name of ['xdg-open', 'x-www-browser', 'www-browser']) {
+    writeFileSync(join(shim, name), script);
+    chmodSync(join(shim, name), 0o755);
+  }
   return {
     path: shim,
     set: (cfg) => writeFileSync(config, JSON.stringify(cfg)),
     log: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
+    // open visits url as the person would by hand (after copying it from the window).
+    open: (url, cfg) => {
+      writeFileSync(config, JSON.stringify(cfg));
+      execFileSync(bin('fakebrowser'), [url], { env: { ...process.env, FAKEBROWSER_CONFIG: config, FAKEBROWSER_LOG: log } });
+    },
   };
 }
 

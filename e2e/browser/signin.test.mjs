@@ -146,3 +146,34 @@ test('social sign-in through the system browser: approve, deny, first-time user'
   assert.match(shim.log(), /deny ok[\s\S]*approve ok[\s\S]*approve ok/);
   await page.close();
 });
+
+test('social sign-in: cancel, and no browser (copy the address, finish by hand)', async () => {
+  const ada = users[0];
+  const { page } = await openApp();
+  await page.waitForSelector('.cl-socialButtonsBlockButton__github');
+
+  // The person never finishes in the browser: a countdown, then Cancel ends the flow.
+  shim.set({ ignore: true });
+  await page.click('.cl-socialButtonsBlockButton__github');
+  await page.waitForSelector('#oauth-panel');
+  await page.waitForFunction(() => /\d:\d\d left/.test(document.getElementById('oauth-countdown')?.textContent || ''), null, { timeout: 10000 });
+  await page.click('#oauth-cancel');
+  await page.waitForSelector('#oauth-panel', { state: 'detached', timeout: 10000 });
+  assert.equal((await page.evaluate(() => window.go.main.App.OAuthStatus())).active, false);
+  assert.equal(await page.evaluate(() => document.body.dataset.screen), 'signed-out');
+
+  // No browser at all: the window shows the address with a Copy button; opening it
+  // by hand still completes the sign-in.
+  shim.set({ noBrowser: true });
+  await page.click('.cl-socialButtonsBlockButton__github');
+  await page.waitForSelector('#oauth-manual:not([hidden])', { timeout: 15000 });
+  const url = await page.inputValue('#oauth-url');
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\//);
+  assert.ok(await page.isVisible('#oauth-copy'));
+  shim.open(url, { decision: 'approve', identity: ada.email });
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
+  assert.equal(await page.innerText('#profile-email'), ada.email);
+  await page.click('#sign-out');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
+  await page.close();
+});

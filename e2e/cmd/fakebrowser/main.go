@@ -6,7 +6,8 @@
 // FAKEBROWSER_CONFIG names a JSON file read at each run, so a test can change the
 // person's choice between sign-ins: {"decision": "approve"|"deny", "identity":
 // "<existing account's email>", "newEmail": "<new identity, takes precedence>",
-// "noBrowser": true (fail like a machine without a browser)}. FAKEBROWSER_LOG names
+// "noBrowser": true (fail like a machine without a browser), "ignore": true (open
+// nothing, like a person who walks away)}. FAKEBROWSER_LOG names
 // a file the outcome is appended to.
 package main
 
@@ -44,6 +45,10 @@ func main() {
 		logOutcome("no browser")
 		os.Exit(3)
 	}
+	if cfg.Ignore {
+		logOutcome("ignored")
+		return
+	}
 	outcome, err := visit(os.Args[1], cfg)
 	if err != nil {
 		outcome = "error: " + err.Error()
@@ -59,6 +64,7 @@ type config struct {
 	Identity  string `json:"identity"`
 	NewEmail  string `json:"newEmail"`
 	NoBrowser bool   `json:"noBrowser"`
+	Ignore    bool   `json:"ignore"`
 }
 
 func logOutcome(outcome string) {
