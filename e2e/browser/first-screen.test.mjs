@@ -27,6 +27,11 @@ test('first screen: loading, then signed out, with the emulator labelled', async
   assert.equal(await page.isVisible('#errors'), false, 'no start-up errors shown');
   assert.equal(await page.title(), 'Desk Clerk');
   await page.screenshot({ path: artifact('browser-first-screen.png') });
+  await page.click('#about-open');
+  assert.match(await page.innerText('#about'), /Version\s+\S+/);
+  assert.match(await page.innerText('#about'), /local emulator \(clerk\.deskclerk\.localhost\)/);
+  await page.click('#about-close');
+  assert.equal(await page.isVisible('#about'), false);
   assert.deepEqual(errors, []);
 });
 

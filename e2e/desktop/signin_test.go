@@ -212,13 +212,22 @@ func TestSocialSignInThroughTheSystemBrowser(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(shim, "xdg-open"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(cfg, []byte(`{"decision":"approve","identity":"`+users[1].Email+`"}`), 0o600); err != nil {
+	// The browser takes its time, as a person does; meanwhile the app window goes away.
+	if err := os.WriteFile(cfg, []byte(`{"decision":"approve","delayMs":2500,"identity":"`+users[1].Email+`"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := []string{"DESKCLERK_EMULATOR_DIR=" + filepath.Join(dir, "emu"), "PATH=" + shim + ":" + os.Getenv("PATH")}
 	d := display(t)
 	app := launchWait(t, d, bin, dir, env, "signed-out")
 	click(t, d, githubX, githubY)
+	// Without a window manager an unmapped window is what a minimised one looks like.
+	wid, err := d.XDoTool("search", "--sync", "--onlyvisible", "--name", "^Desk Clerk$")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.XDoTool("windowunmap", "--sync", strings.Fields(wid)[0]); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := app.WaitScreen("api-me:200", 30*time.Second); err != nil {
 		b, _ := os.ReadFile(log)
 		app.Kill()
@@ -226,6 +235,16 @@ func TestSocialSignInThroughTheSystemBrowser(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(log); !strings.Contains(string(b), "approve ok") {
 		t.Errorf("browser log %q", b)
+	}
+	// The flow's end brought the window back to the front.
+	back := false
+	for i := 0; i < 50 && !back; i++ {
+		_, err := d.XDoTool("search", "--onlyvisible", "--name", "^Desk Clerk$")
+		back = err == nil
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !back {
+		t.Error("the window did not come back after social sign-in")
 	}
 	if err := d.Screenshot(filepath.Join(out, "desktop-social-signed-in.png")); err != nil {
 		t.Fatal(err)

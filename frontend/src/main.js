@@ -2,7 +2,7 @@
 // loaded after it has been painted, so start-up is not held up by parsing it.
 import './style.css';
 import { Status, Ready } from '../wailsjs/go/main/App';
-import { $, afterPaint, showErrors, showScreen } from './ui.js';
+import { $, afterPaint, el, showErrors, showScreen } from './ui.js';
 
 async function start() {
   afterPaint().then(() => Ready('loading')).catch(() => {});
@@ -21,11 +21,29 @@ async function start() {
   badge.hidden = false;
   $('st-identity').textContent = `Identity: ${status.mode === 'emulator' ? 'local emulator' : status.instance} · v${status.version}`;
   showErrors(status.errors || []);
+  $('about-open').onclick = () => showAbout(status);
   if (!status.publishableKey) {
     return showScreen('error');
   }
   const { startClerk } = await session;
   await startClerk(status);
+}
+
+// showAbout: the version and where identity and the API come from.
+function showAbout(status) {
+  if ($('about')) return;
+  const close = () => $('about')?.remove();
+  const row = (k, v) => el('tr', {}, el('th', {}, k), el('td', {}, v || '—'));
+  document.body.append(el('div', { id: 'about', class: 'oauth', role: 'dialog', 'aria-label': 'About Desk Clerk', onclick: (e) => { if (e.target.id === 'about') close(); } },
+    el('div', { class: 'oauth-card' },
+      el('h2', {}, 'Desk Clerk'),
+      el('table', { class: 'about' },
+        row('Version', status.version),
+        row('Identity', status.mode === 'emulator' ? `local emulator (${status.instance})` : `Clerk (${status.instance})`),
+        row('Protected API', status.apiOrigin),
+        row('Keychain', $('st-keychain').title || $('st-keychain').textContent)),
+      el('p', { class: 'muted' }, 'Signs you in with Clerk; your sign-in is kept in the system keychain, never in this window.'),
+      el('button', { id: 'about-close', class: 'ghost', onclick: close }, 'Close'))));
 }
 
 start();

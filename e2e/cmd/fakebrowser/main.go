@@ -7,7 +7,7 @@
 // person's choice between sign-ins: {"decision": "approve"|"deny", "identity":
 // "<existing account's email>", "newEmail": "<new identity, takes precedence>",
 // "noBrowser": true (fail like a machine without a browser), "ignore": true (open
-// nothing, like a person who walks away)}. FAKEBROWSER_LOG names
+// nothing, like a person who walks away), "delayMs": N (take N ms before answering)}. FAKEBROWSER_LOG names
 // a file the outcome is appended to.
 package main
 
@@ -49,6 +49,7 @@ func main() {
 		logOutcome("ignored")
 		return
 	}
+	time.Sleep(time.Duration(cfg.DelayMs) * time.Millisecond)
 	outcome, err := visit(os.Args[1], cfg)
 	if err != nil {
 		outcome = "error: " + err.Error()
@@ -65,6 +66,7 @@ type config struct {
 	NewEmail  string `json:"newEmail"`
 	NoBrowser bool   `json:"noBrowser"`
 	Ignore    bool   `json:"ignore"`
+	DelayMs   int    `json:"delayMs"`
 }
 
 func logOutcome(outcome string) {
