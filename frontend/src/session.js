@@ -72,7 +72,9 @@ async function showSignedOut() {
 }
 
 function showSignedIn(user) {
-  clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href });
+  // Ask the API who we are straight away: it proves the session works end to end.
+  // The call goes out before the screen is built; the answer lands in it.
+  const me = loadProfile(clerk);
   const email = user.primaryEmailAddress?.emailAddress || '';
   const name = user.fullName || user.username || email;
   const profile = el('section', { class: 'card profile', id: 'profile' },
@@ -84,11 +86,12 @@ function showSignedIn(user) {
     el('button', { class: 'ghost', id: 'sign-out', onclick: signOut }, 'Sign out'),
   );
   showScreen('signed-in', el('div', { class: 'stack' }, profile, apiPanel(clerk, refreshHealth)));
-  // Ask the API who we are straight away: it proves the session works end to end.
-  loadProfile(clerk).then((status) => {
+  me.then((status) => {
     Ready(`api-me:${status}`).catch(() => {});
     refreshHealth();
   });
+  // Clerk's user menu mounts a React tree (and loads its chunk): after the call is out.
+  setTimeout(() => clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href }), 0);
 }
 
 async function signOut() {
