@@ -246,8 +246,10 @@ func TestSocialSignInThroughTheSystemBrowser(t *testing.T) {
 	if !back {
 		t.Error("the window did not come back after social sign-in")
 	}
-	if err := d.Screenshot(filepath.Join(out, "desktop-social-signed-in.png")); err != nil {
+	shot := filepath.Join(out, "desktop-social-signed-in.png")
+	if err := d.Screenshot(shot); err != nil {
 		t.Fatal(err)
 	}
+	assertRendered(t, shot)
 	quit(t, app)
 }
