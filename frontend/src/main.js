@@ -19,7 +19,7 @@ async function start() {
   badge.textContent = status.mode === 'emulator' ? 'Local emulator — not a real Clerk instance' : `Clerk · ${status.instance}`;
   badge.classList.toggle('clerk', status.mode !== 'emulator');
   badge.hidden = false;
-  $('st-identity').textContent = `Identity: ${status.mode === 'emulator' ? 'local emulator' : status.instance} · v${status.version}`;
+  $('st-identity').textContent = `Identity: ${status.mode === 'emulator' ? 'local emulator' : status.instance} · ${/^\d/.test(status.version) ? 'v' : ''}${status.version}`;
   showErrors(status.errors || []);
   $('about-open').onclick = () => showAbout(status);
   if (!status.publishableKey) {
