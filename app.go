@@ -103,8 +103,6 @@ func (a *App) startup(ctx context.Context) {
 	}()
 }
 
-func (a *App) domReady(context.Context) {}
-
 func (a *App) shutdown(context.Context) {
 	if svc := a.service(); svc != nil {
 		svc.Close()

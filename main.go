@@ -60,7 +60,6 @@ func main() {
 		AssetServer: &assetserver.Options{Assets: assets, Middleware: app.gateway},
 		Logger:      wailsLogger{log},
 		OnStartup:   app.startup,
-		OnDomReady:  app.domReady,
 		OnShutdown:  app.shutdown,
 		Bind:        []any{app},
 		// One app per user session: a second launch hands over to the running one

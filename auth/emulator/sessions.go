@@ -183,6 +183,15 @@ func (s *Server) findSession(c *call, t *txn) (*clientRecord, *sessionRecord, er
 	return cl, sess, nil
 }
 
+// sessionEnvelope renders sess in the {response, client} envelope.
+func (c *call) sessionEnvelope(t *txn, sess *sessionRecord, cl *clientRecord) (any, error) {
+	sj, err := c.render(t).session(sess)
+	if err != nil {
+		return nil, err
+	}
+	return c.envelope(t, sj, cl)
+}
+
 func live(sess *sessionRecord) bool { return sess.Status == "active" || sess.Status == "pending" }
 
 // GET /v1/client/sessions/{id}
@@ -193,11 +202,7 @@ func (s *Server) getSession(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		sj, err := c.render(t).session(sess)
-		if err != nil {
-			return err
-		}
-		out, err = c.envelope(t, sj, cl)
+		out, err = c.sessionEnvelope(t, sess, cl)
 		return err
 	})
 	return out, err
@@ -234,11 +239,7 @@ func (s *Server) touchSession(c *call) (any, error) {
 		if err := t.saveClient(cl); err != nil {
 			return err
 		}
-		sj, err := c.render(t).session(sess)
-		if err != nil {
-			return err
-		}
-		out, err = c.envelope(t, sj, cl)
+		out, err = c.sessionEnvelope(t, sess, cl)
 		return err
 	})
 	return out, err
@@ -309,11 +310,7 @@ func (s *Server) endSession(status string) handlerFunc {
 			if err := t.saveClient(cl); err != nil {
 				return err
 			}
-			sj, err := c.render(t).session(sess)
-			if err != nil {
-				return err
-			}
-			out, err = c.envelope(t, sj, cl)
+			out, err = c.sessionEnvelope(t, sess, cl)
 			return err
 		})
 		return out, err

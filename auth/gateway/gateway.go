@@ -292,11 +292,10 @@ func appHost(hostport string) bool {
 }
 
 type clerkError struct {
-	Code        string `json:"code"`
-	Message     string `json:"message"`
-	LongMessage string `json:"long_message"`
-	Meta        struct {
-	} `json:"meta"`
+	Code        string   `json:"code"`
+	Message     string   `json:"message"`
+	LongMessage string   `json:"long_message"`
+	Meta        struct{} `json:"meta"`
 }
 
 // writeError answers in Clerk's error envelope, so ClerkJS reports it like any FAPI error.

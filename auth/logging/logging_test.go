@@ -3,6 +3,7 @@ package logging
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -61,5 +62,6 @@ func ExampleNew() {
 	log := New(&buf, slog.LevelInfo)
 	log.Info("client token rotated", "token", "very-secret")
 	// The value never reaches the output.
-	_ = strings.Contains(buf.String(), "very-secret") // false
+	fmt.Println(strings.Contains(buf.String(), "very-secret"), strings.Contains(buf.String(), Redacted))
+	// Output: false true
 }

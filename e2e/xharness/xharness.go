@@ -213,9 +213,6 @@ func (a *App) Kill() {
 	<-a.done
 }
 
-// Done is closed when the app process has exited.
-func (a *App) Done() <-chan struct{} { return a.done }
-
 // GroupAlive reports whether any process of group pgid exists.
 func GroupAlive(pgid int) bool { return syscall.Kill(-pgid, 0) == nil }
 
