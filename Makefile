@@ -7,7 +7,7 @@ GOBIN   := $(shell go env GOPATH 2>/dev/null)/bin
 export PATH := $(PATH):$(GOBIN)
 TAGS    := webkit2_41
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X deskclerk/auth/config.buildVersion=$(VERSION:v%=%)
+LDFLAGS := -X deskclerk/internal/config.buildVersion=$(VERSION:v%=%)
 APP     := build/bin/deskclerk
 DEVAPP  := build/bin/deskclerk-dev
 TOOLS   := build/bin/emulator build/bin/fakebrowser
@@ -54,6 +54,7 @@ demo-users:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet -tags desktop,production,$(TAGS) ./...
+	go vet -tags release,$(TAGS) .
 	go vet -tags e2e ./e2e/...
 	go run $(STATICCHECK) -tags desktop,production,$(TAGS) ./...
 

@@ -15,10 +15,10 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"deskclerk/auth/apiclient"
-	"deskclerk/auth/config"
 	"deskclerk/auth/gateway"
 	"deskclerk/auth/loopback"
 	"deskclerk/auth/service"
+	"deskclerk/internal/config"
 )
 
 // processStart is taken as early as the Go program can, for start-up timings.

@@ -17,11 +17,11 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
-	"deskclerk/auth/config"
 	"deskclerk/auth/keychain"
-	"deskclerk/auth/logging"
-	"deskclerk/auth/paths"
 	"deskclerk/auth/service"
+	"deskclerk/internal/config"
+	"deskclerk/internal/logging"
+	"deskclerk/internal/paths"
 )
 
 //go:embed all:frontend/dist
@@ -45,7 +45,7 @@ func main() {
 	// The auth stack starts in OnStartup, after Wails' single-instance check, so a
 	// second launch hands over without opening the emulator or the keychain.
 	app.start = func(ctx context.Context, hooks service.Hooks) (*service.Service, error) {
-		return service.Start(ctx, cfg, log, keychain.SystemBackend(), hooks)
+		return service.Start(ctx, cfg, log, keychain.SystemBackend(), startLocal, hooks)
 	}
 	webviewDir, _ := paths.WebviewDataDir() // "" keeps WebView2's default
 

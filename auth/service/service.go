@@ -10,19 +10,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
-	"path/filepath"
 	"time"
 
 	"deskclerk/auth/apiclient"
 	"deskclerk/auth/browseropen"
-	"deskclerk/auth/config"
-	"deskclerk/auth/emulator"
 	"deskclerk/auth/gateway"
 	"deskclerk/auth/instance"
 	"deskclerk/auth/keychain"
 	"deskclerk/auth/loopback"
 	"deskclerk/auth/verify"
+	"deskclerk/internal/config"
 )
 
 // AppName namespaces keychain entries and state directories.
@@ -33,7 +30,7 @@ type Service struct {
 	Config         config.Config
 	Instance       instance.Instance // issuer, JWKS URL, Frontend API host
 	PublishableKey string
-	Emulator       *emulator.Server // nil when talking to a real Clerk instance
+	Local          Local // the local stand-in instance; nil when talking to a real Clerk instance
 	Verifier       *verify.Verifier
 	Store          *keychain.Store
 	Gateway        *gateway.Gateway
@@ -49,38 +46,46 @@ type Hooks struct {
 	OAuthOpenFailed func(url string, err error)
 }
 
+// Local is a Clerk stand-in on this machine (the emulator of development builds):
+// its instance and the protected API it serves. Release builds link none.
+type Local interface {
+	PublishableKey() string
+	Issuer() string
+	JWKSURL() string
+	FrontendAPIHost() string
+	FrontendAPIURL() string
+	APIURL() string // "" when it serves no API
+	Close() error
+}
+
+// LocalStarter starts (or connects to) the local stand-in for a configuration
+// without a publishable key. Nil in release builds.
+type LocalStarter func(ctx context.Context, cfg config.Config, log *slog.Logger) (Local, error)
+
+// ErrNoLocal is returned when a build without the local stand-in has no key.
+var ErrNoLocal = errors.New("this build has no local Clerk emulator: set " + config.EnvPublishableKey)
+
 // Start builds the stack. With no publishable key in a development build it first
-// starts the local emulator and its demo API on loopback.
-func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend keychain.Backend, hooks Hooks) (*Service, error) {
+// starts the local stand-in (the emulator and its demo API on loopback).
+func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend keychain.Backend, local LocalStarter, hooks Hooks) (*Service, error) {
 	s := &Service{Config: cfg, log: log}
 	var fapiURL string
-	switch {
-	case cfg.UseEmulator() && cfg.EmulatorURL != "":
-		// A standalone emulator (go run ./cmd/emulator): same host names, its own URL.
-		s.PublishableKey = instance.PublishableKeyFor(emulator.FrontendAPIHost, false)
-		s.Instance = instance.Instance{FrontendAPI: emulator.FrontendAPIHost, Issuer: "https://" + emulator.FrontendAPIHost, JWKSURL: cfg.EmulatorURL + "/.well-known/jwks.json"}
-		fapiURL = cfg.EmulatorURL
-	case cfg.UseEmulator():
-		dir := cfg.EmulatorDir
-		if dir == "" {
-			base, err := os.UserConfigDir()
-			if err != nil {
-				return nil, fmt.Errorf("emulator state directory: %w", err)
-			}
-			dir = filepath.Join(base, AppName, "emulator")
+	if cfg.UseEmulator() {
+		if local == nil {
+			return nil, ErrNoLocal
 		}
-		em, err := emulator.Start(ctx, emulator.Options{Dir: dir, Logger: log.With("component", "emulator"), AuthorizedParties: cfg.AuthorizedParties})
+		l, err := local(ctx, cfg, log)
 		if err != nil {
 			return nil, fmt.Errorf("start the local emulator: %w", err)
 		}
-		s.Emulator = em
-		s.PublishableKey = em.PublishableKey()
-		s.Instance = instance.Instance{FrontendAPI: emulator.FrontendAPIHost, Issuer: em.Issuer(), JWKSURL: em.JWKSURL()}
-		fapiURL = em.FrontendAPIURL()
+		s.Local = l
+		s.PublishableKey = l.PublishableKey()
+		s.Instance = instance.Instance{FrontendAPI: l.FrontendAPIHost(), Issuer: l.Issuer(), JWKSURL: l.JWKSURL()}
+		fapiURL = l.FrontendAPIURL()
 		if cfg.APIURL == "" {
-			cfg.APIURL = em.APIURL()
+			cfg.APIURL = l.APIURL()
 		}
-	default:
+	} else {
 		inst, err := instance.FromPublishableKey(cfg.PublishableKey)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", config.EnvPublishableKey, err)
@@ -133,7 +138,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 	return s, nil
 }
 
-// Close stops the verifier's refreshes and the emulator.
+// Close stops the verifier's refreshes and the local stand-in.
 func (s *Service) Close() {
 	if s.OAuth != nil {
 		s.OAuth.Close()
@@ -141,8 +146,8 @@ func (s *Service) Close() {
 	if s.Verifier != nil {
 		_ = s.Verifier.Close()
 	}
-	if s.Emulator != nil {
-		_ = s.Emulator.Close()
+	if s.Local != nil {
+		_ = s.Local.Close()
 	}
 }
 

@@ -39,8 +39,8 @@ import (
 	"strings"
 	"syscall"
 
-	"deskclerk/auth/emulator"
-	"deskclerk/auth/logging"
+	"deskclerk/emulator"
+	"deskclerk/internal/logging"
 )
 
 func main() {

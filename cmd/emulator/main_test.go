@@ -21,7 +21,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"deskclerk/auth/emulator"
+	"deskclerk/emulator"
 )
 
 // helperEnv makes the test binary act as cmd/emulator (see TestMain), so the

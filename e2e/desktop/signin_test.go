@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"deskclerk/auth/emulator"
 	"deskclerk/e2e/xharness"
+	"deskclerk/emulator"
 )
 
 // keychainService is where the app keeps the emulator instance's client token.

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"deskclerk/auth/emulator"
 	"deskclerk/auth/keychain"
+	"deskclerk/emulator"
 )
 
 var iconSizes = []int{16, 22, 24, 32, 48, 64, 128, 256, 512}

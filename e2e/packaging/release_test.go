@@ -42,7 +42,7 @@ func pkgScript(t *testing.T, env []string, args ...string) (string, error) {
 
 // A publishable key given at package time makes a release-channel build that carries
 // it; no key makes a development build. Checked end to end: the -ldflags package.sh
-// produces are compiled into a program that asks deskclerk/auth/config what it got,
+// produces are compiled into a program that asks deskclerk/internal/config what it got,
 // so a mistyped -X path (which Go ignores silently) fails here.
 func TestPackagedKeyAndChannelReachConfig(t *testing.T) {
 	key := "pk_test_" + base64.RawStdEncoding.EncodeToString([]byte("clerk.example.com$"))
@@ -81,6 +81,42 @@ func TestPackagedKeyAndChannelReachConfig(t *testing.T) {
 	}
 }
 
+// A release package links none of the local stand-ins: the build tags package.sh
+// gives a keyed build leave the emulator, the demo API and bbolt out of the app's
+// dependency graph, while a development build keeps them (so the check can fail).
+func TestReleaseBuildLeavesOutTheStandIns(t *testing.T) {
+	key := "pk_live_" + base64.RawStdEncoding.EncodeToString([]byte("clerk.example.com$"))
+	standIns := regexp.MustCompile(`(?m)^(deskclerk/emulator|deskclerk/demoapi|go\.etcd\.io/bbolt)$`)
+	for _, tt := range []struct {
+		name   string
+		env    []string
+		linked bool
+	}{
+		{"release", []string{"CLERK_PUBLISHABLE_KEY=" + key}, false},
+		{"development", []string{"CLERK_PUBLISHABLE_KEY="}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tags, err := pkgScript(t, cleanEnv(append(tt.env, "TAGS=webkit2_41")...), "tags")
+			if err != nil {
+				t.Fatalf("package.sh tags: %v\n%s", err, tags)
+			}
+			list := exec.Command("go", "list", "-deps", "-tags", strings.TrimSpace(tags), ".")
+			list.Dir = repoRoot
+			out, err := list.Output()
+			if err != nil {
+				t.Fatalf("go list -deps -tags %s: %v", tags, err)
+			}
+			found := standIns.FindAllString(string(out), -1)
+			if linked := len(found) == 3; linked != tt.linked {
+				t.Errorf("tags %q: stand-ins linked = %v (%v), want %v", strings.TrimSpace(tags), found, linked, tt.linked)
+			}
+			if !tt.linked && len(found) > 0 {
+				t.Errorf("tags %q link %v", strings.TrimSpace(tags), found)
+			}
+		})
+	}
+}
+
 func TestPackageRefusesBadKeysAndVersions(t *testing.T) {
 	secretKey := "sk_" + "live_" + strings.Repeat("Q7", 12) // assembled: no key-shaped literal in the tree
 	for name, env := range map[string][]string{
@@ -112,7 +148,7 @@ func TestReleaseBuildWithoutKeyRefusesToStart(t *testing.T) {
 	}
 	bin := filepath.Join(t.TempDir(), "deskclerk-release")
 	build := exec.Command("go", "build", "-tags", "desktop,production,webkit2_41",
-		"-ldflags", strings.TrimSpace(ldflags)+" -X deskclerk/auth/config.buildChannel=release -w -s", "-o", bin, ".")
+		"-ldflags", strings.TrimSpace(ldflags)+" -X deskclerk/internal/config.buildChannel=release -w -s", "-o", bin, ".")
 	build.Dir = st
 	start := time.Now()
 	if out, err := build.CombinedOutput(); err != nil {

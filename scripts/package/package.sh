@@ -2,6 +2,7 @@
 # package.sh STEP... — builds Desk Clerk's installable artifacts (see docs/packaging.md).
 #
 #   ldflags  print the -ldflags a packaged build gets (version; key + release channel if given)
+#   tags     print the Go build tags of the Linux build (+ "release" when a key is given)
 #   stage    copy the work tree (no .git, node_modules, build/bin, .env) to $STAGE and stamp the
 #            version into the copy's wails.json and build/windows/info.json — the real tree is
 #            never modified, so packaging leaves it clean
@@ -53,11 +54,19 @@ if [ -n "$KEY" ]; then
 fi
 
 ldflags() {
-	local f="-X deskclerk/auth/config.buildVersion=$APP_VERSION"
+	local f="-X deskclerk/internal/config.buildVersion=$APP_VERSION"
 	if [ "$channel" = release ]; then
-		f+=" -X deskclerk/auth/config.buildPublishableKey=$KEY -X deskclerk/auth/config.buildChannel=release"
+		f+=" -X deskclerk/internal/config.buildPublishableKey=$KEY -X deskclerk/internal/config.buildChannel=release"
 	fi
 	printf '%s' "$f"
+}
+
+# gotags TAGS — the Go build tags: a release build adds "release", which leaves the
+# local stand-ins (emulator, demo API, bbolt) out of the binary at compile time.
+gotags() {
+	local t=$1
+	if [ "$channel" = release ]; then t=${t:+$t,}release; fi
+	printf '%s' "$t"
 }
 
 wails_build() { # wails_build LOG ARGS... — runs in the stage, keeps the log, shows it on failure
@@ -90,7 +99,7 @@ step_stage() {
 step_linux() {
 	local t0 out=$DIST/linux-amd64/deskclerk got
 	t0=$SECONDS
-	wails_build wails-linux.log -tags "$TAGS"
+	wails_build wails-linux.log -tags "$(gotags "$TAGS")"
 	mkdir -p "$(dirname "$out")"
 	install -m 0755 "$STAGE/build/bin/deskclerk" "$out"
 	got=$("$out" --version)
@@ -123,7 +132,7 @@ step_windows() {
 	# The Windows webview needs no cgo, so this cross-compiles anywhere. Wails turns
 	# build/windows/{icon.ico,info.json,wails.exe.manifest} into the exe's resources, and
 	# -nsis writes its embedded WebView2 bootstrapper next to project.nsi for the installer.
-	CGO_ENABLED=0 wails_build wails-windows.log -platform windows/amd64 ${nsis[@]+"${nsis[@]}"}
+	CGO_ENABLED=0 wails_build wails-windows.log -platform windows/amd64 -tags "$(gotags "")" ${nsis[@]+"${nsis[@]}"}
 	mkdir -p "$(dirname "$exe")"
 	install -m 0644 "$STAGE/build/bin/deskclerk.exe" "$exe"
 	say "windows: $exe ($(size "$exe") bytes)"
@@ -139,7 +148,7 @@ step_darwin() {
 	local t0 app zip
 	t0=$SECONDS
 	[ "$(uname -s)" = Darwin ] || die "the macOS app is built on macOS (see docs/packaging.md and the CI workflow)"
-	wails_build wails-darwin.log -platform darwin/universal
+	wails_build wails-darwin.log -platform darwin/universal -tags "$(gotags "")"
 	app="$STAGE/build/bin/Desk Clerk.app"
 	[ -d "$app" ] || die "no app bundle at $app"
 	plutil -lint "$app/Contents/Info.plist" >/dev/null
@@ -184,6 +193,7 @@ step_sums() {
 for step in "$@"; do
 	case $step in
 	ldflags) ldflags; echo ;;
+	tags) gotags "$TAGS"; echo ;;
 	stage | linux | deb | windows | darwin | sums) "step_$step" ;;
 	*) die "unknown step $step" ;;
 	esac

@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"deskclerk/auth/apiclient"
-	"deskclerk/auth/emulator"
 	"deskclerk/auth/keychain"
 	"deskclerk/auth/service"
 	"deskclerk/auth/verify"
 	"deskclerk/e2e/fapiclient"
 	"deskclerk/e2e/xharness"
+	"deskclerk/emulator"
 )
 
 // benchSignedIn measures a restart of a signed-in app, exec → verified session →

@@ -1,4 +1,4 @@
-// Command configprobe prints what deskclerk/auth/config makes of the -ldflags a
+// Command configprobe prints what deskclerk/internal/config makes of the -ldflags a
 // packaged build gets, so the packaging tests can check that every -X path lands.
 package main
 
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"deskclerk/auth/config"
+	"deskclerk/internal/config"
 )
 
 func main() {

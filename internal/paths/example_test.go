@@ -3,7 +3,7 @@ package paths_test
 import (
 	"fmt"
 
-	"deskclerk/auth/paths"
+	"deskclerk/internal/paths"
 )
 
 func ExampleResolve() {

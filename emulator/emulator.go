@@ -32,8 +32,8 @@ import (
 	"sync"
 	"time"
 
-	"deskclerk/auth/demoapi"
 	"deskclerk/auth/instance"
+	"deskclerk/demoapi"
 )
 
 // FrontendAPIHost is the emulator's fixed Frontend API host name: the issuer is
@@ -261,6 +261,9 @@ func (s *Server) JWKSURL() string { return s.frontendURL + "/.well-known/jwks.js
 
 // PublishableKey is the development key naming the emulator's Frontend API host.
 func (s *Server) PublishableKey() string { return instance.PublishableKeyFor(FrontendAPIHost, false) }
+
+// FrontendAPIHost is the instance's Frontend API host name (FrontendAPIHost).
+func (s *Server) FrontendAPIHost() string { return FrontendAPIHost }
 
 // APIURL is the demo protected API's base URL.
 func (s *Server) APIURL() string { return s.api.URL() }

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"deskclerk/auth/demoapi"
+	"deskclerk/demoapi"
 )
 
 // Webhooks follow Clerk's Svix delivery: the event is written to an outbox in

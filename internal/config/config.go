@@ -14,12 +14,12 @@ import (
 	"strconv"
 	"strings"
 
-	"deskclerk/auth/logging"
+	"deskclerk/internal/logging"
 )
 
 // Build-time defaults, set with
 //
-//	-ldflags "-X deskclerk/auth/config.buildPublishableKey=pk_live_… -X deskclerk/auth/config.buildChannel=release"
+//	-ldflags "-X deskclerk/internal/config.buildPublishableKey=pk_live_… -X deskclerk/internal/config.buildChannel=release"
 var (
 	buildPublishableKey string
 	buildAPIURL         string

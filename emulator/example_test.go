@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"deskclerk/auth/emulator"
+	"deskclerk/emulator"
 )
 
 // Start an emulator for a test or for the app's offline mode: ClerkJS takes

@@ -1,0 +1,34 @@
+//go:build !release
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"deskclerk/auth/service"
+	"deskclerk/emulator"
+	"deskclerk/internal/config"
+)
+
+// startLocal runs the local Clerk emulator for a development build without a
+// publishable key: a standalone one when DESKCLERK_EMULATOR_URL is set, else one
+// in-process with its state under the user's config folder. Release builds
+// (the release tag) leave it out, and the emulator, demo API and bbolt with it.
+var startLocal service.LocalStarter = func(ctx context.Context, cfg config.Config, log *slog.Logger) (service.Local, error) {
+	if cfg.EmulatorURL != "" {
+		return emulator.Remote{URL: cfg.EmulatorURL}, nil
+	}
+	dir := cfg.EmulatorDir
+	if dir == "" {
+		base, err := os.UserConfigDir()
+		if err != nil {
+			return nil, fmt.Errorf("emulator state directory: %w", err)
+		}
+		dir = filepath.Join(base, service.AppName, "emulator")
+	}
+	return emulator.Start(ctx, emulator.Options{Dir: dir, Logger: log.With("component", "emulator"), AuthorizedParties: cfg.AuthorizedParties})
+}
