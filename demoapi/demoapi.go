@@ -7,6 +7,7 @@
 //	GET  /api/favorite-color  {"color": …, "hex": …, "updated_at": …} (color null if never set)
 //	PUT  /api/favorite-color  body {"color": "#rrggbb" | "<CSS colour name>"}
 //	POST /webhooks/clerk      user.created, user.updated, user.deleted (svix-signed)
+//	GET  /healthz             200 {"ok":true} while the store answers, else 503
 //
 // Errors are {"error":{"code","message"}}, the same shape the verifier's
 // middleware uses for 401s.
@@ -42,8 +43,11 @@ const (
 
 // Config configures Start.
 type Config struct {
-	Addr          string // listener, default "127.0.0.1:0"
-	Dir           string // directory of demoapi.db (required)
+	Addr string // listener, default "127.0.0.1:0"
+	// Store is where the API keeps its data; the caller closes it after the
+	// server. If nil, Start opens the bbolt file DBFile in Dir and closes it on Close.
+	Store         Store
+	Dir           string // directory of demoapi.db (required without Store)
 	WebhookSecret string // whsec_… shared with the webhook sender (required)
 	// Issuer and JWKSURL identify the Clerk instance whose session tokens the API accepts.
 	Issuer  string
@@ -62,7 +66,8 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	now      func() time.Time
-	store    *store
+	store    Store
+	ownStore bool
 	verifier *verify.Verifier
 	stop     context.CancelFunc
 	srv      *http.Server
@@ -78,8 +83,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
-	if cfg.Dir == "" {
-		return nil, errors.New("demoapi: Config.Dir is required")
+	if cfg.Dir == "" && cfg.Store == nil {
+		return nil, errors.New("demoapi: Config.Dir or Config.Store is required")
 	}
 	if _, err := webhookKey(cfg.WebhookSecret); err != nil {
 		return nil, fmt.Errorf("demoapi: %w", err)
@@ -94,11 +99,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	st, err := openStore(filepath.Join(cfg.Dir, DBFile))
-	if err != nil {
-		return nil, fmt.Errorf("demoapi: %w", err)
+	s.store = cfg.Store
+	if s.store == nil {
+		st, err := OpenBolt(filepath.Join(cfg.Dir, DBFile))
+		if err != nil {
+			return nil, fmt.Errorf("demoapi: %w", err)
+		}
+		s.store, s.ownStore = st, true
 	}
-	s.store = st
+	var err error
 	// The verifier refreshes keys in the background for the server's lifetime, not start-up's.
 	life, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -133,16 +142,23 @@ func (s *Server) URL() string { return s.url }
 // WebhookURL is where Clerk (the emulator) delivers webhooks.
 func (s *Server) WebhookURL() string { return s.url + WebhookPath }
 
-// Close stops the server and closes its database. It may be called more than once.
+// Close stops the server within a second (see Shutdown).
 func (s *Server) Close() error {
+	// An unused keep-alive connection would otherwise hold Shutdown for seconds.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}
+
+// Shutdown stops accepting connections, lets requests in flight finish until
+// ctx ends (then closes what is left), and closes the database Start opened.
+// It may be called more than once.
+func (s *Server) Shutdown(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		var errs []error
 		if s.srv != nil {
-			// Let requests in flight finish for a moment, then close what is left
-			// (an unused keep-alive connection would otherwise hold Shutdown for seconds).
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
 			if err := s.srv.Shutdown(ctx); err != nil {
+				s.log.Warn("demoapi: closing connections still open at shutdown", "err", err)
 				s.srv.Close()
 			}
 		}
@@ -152,8 +168,8 @@ func (s *Server) Close() error {
 		if s.stop != nil {
 			s.stop()
 		}
-		if s.store != nil {
-			if err := s.store.db.Close(); err != nil {
+		if s.ownStore {
+			if err := s.store.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("demoapi: close database: %w", err))
 			}
 		}
@@ -170,7 +186,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/favorite-color", protect(http.HandlerFunc(s.getColor)))
 	mux.Handle("PUT /api/favorite-color", protect(http.HandlerFunc(s.putColor)))
 	mux.HandleFunc("POST "+WebhookPath, s.webhook)
-	for path, allow := range map[string]string{"/api/me": "GET", "/api/favorite-color": "GET, PUT", WebhookPath: "POST"} {
+	mux.HandleFunc("GET /healthz", s.healthz)
+	for path, allow := range map[string]string{"/api/me": "GET", "/api/favorite-color": "GET, PUT", WebhookPath: "POST", "/healthz": "GET"} {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
 			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here; use "+allow)
@@ -199,6 +216,19 @@ func cors(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// healthz is for load balancers and orchestrators: the process serves and its
+// store answers within two seconds.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("demoapi: health check failed", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "the store is not answering")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -232,7 +262,7 @@ type MeResponse struct {
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 	c, _ := verify.ClaimsFromContext(r.Context())
-	u, err := s.store.user(c.UserID)
+	u, err := s.store.User(r.Context(), c.UserID)
 	if err != nil {
 		s.internal(w, "read user", err)
 		return
@@ -260,7 +290,7 @@ func colorResponse(c *FavoriteColor) ColorResponse {
 
 func (s *Server) getColor(w http.ResponseWriter, r *http.Request) {
 	c, _ := verify.ClaimsFromContext(r.Context())
-	fc, err := s.store.color(c.UserID)
+	fc, err := s.store.Color(r.Context(), c.UserID)
 	if err != nil {
 		s.internal(w, "read color", err)
 		return
@@ -293,18 +323,12 @@ func (s *Server) putColor(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_color", err.Error())
 		return
 	}
-	u, err := s.store.user(c.UserID)
-	if err != nil {
-		s.internal(w, "read user", err)
-		return
-	}
-	if u == nil {
+	fc := FavoriteColor{Color: color, Hex: hex, UpdatedAt: s.now().UnixMilli()}
+	if err := s.store.SetColor(r.Context(), c.UserID, fc); errors.Is(err, ErrUserUnknown) {
 		writeError(w, http.StatusConflict, "user_unknown",
 			"this API has no record of the user yet (the user.created webhook has not arrived); try again shortly")
 		return
-	}
-	fc := FavoriteColor{Color: color, Hex: hex, UpdatedAt: s.now().UnixMilli()}
-	if err := s.store.setColor(c.UserID, fc); err != nil {
+	} else if err != nil {
 		s.internal(w, "save color", err)
 		return
 	}
@@ -350,6 +374,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_body", "webhook body is not a Clerk event")
 		return
 	}
+	var ch UserChange
 	switch ev.Type {
 	case "user.created", "user.updated":
 		u := &User{ID: ev.Data.ID, FirstName: ev.Data.FirstName, LastName: ev.Data.LastName, ImageURL: ev.Data.ImageURL,
@@ -359,18 +384,17 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 				u.Email = e.EmailAddress
 			}
 		}
-		if _, err := s.store.upsertUser(u); err != nil {
-			s.internal(w, "store user", err)
-			return
-		}
+		ch.Upsert = u
 	case "user.deleted":
-		if err := s.store.deleteUser(ev.Data.ID); err != nil {
-			s.internal(w, "delete user", err)
-			return
-		}
-	default:
-		s.log.Debug("demoapi: webhook ignored", "type", ev.Type)
+		ch.Delete = ev.Data.ID
 	}
-	s.log.Debug("demoapi: webhook applied", "type", ev.Type, "user", ev.Data.ID)
-	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	// The svix-id is recorded in the same transaction as the change: a
+	// redelivery, to this replica or another, is acknowledged and changes nothing.
+	out, err := s.store.ApplyWebhook(r.Context(), r.Header.Get("svix-id"), ch)
+	if err != nil {
+		s.internal(w, "apply webhook", err)
+		return
+	}
+	s.log.Debug("demoapi: webhook", "type", ev.Type, "user", ev.Data.ID, "svix_id", r.Header.Get("svix-id"), "outcome", string(out))
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "outcome": out})
 }

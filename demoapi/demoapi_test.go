@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,16 +115,23 @@ func call(t *testing.T, method, url, bearer, body string, hdr http.Header) (int,
 	return resp.StatusCode, m
 }
 
-// deliver posts a signed Clerk event as the emulator (or Clerk) would.
+var msgSeq atomic.Int64
+
+// deliver posts a signed Clerk event as the emulator (or Clerk) would, under a new svix-id.
 func deliver(t *testing.T, s *Server, typ string, data map[string]any, ts time.Time, sec string) (int, map[string]any) {
 	t.Helper()
+	return deliverID(t, s, fmt.Sprintf("msg_%d", msgSeq.Add(1)), typ, data, ts, sec)
+}
+
+func deliverID(t *testing.T, s *Server, msgID, typ string, data map[string]any, ts time.Time, sec string) (int, map[string]any) {
+	t.Helper()
 	body, _ := json.Marshal(map[string]any{"type": typ, "object": "event", "data": data})
-	sig, err := SignWebhook(sec, "msg_"+typ, ts, body)
+	sig, err := SignWebhook(sec, msgID, ts, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return call(t, "POST", s.WebhookURL(), "", string(body), http.Header{
-		"Svix-Id": {"msg_" + typ}, "Svix-Timestamp": {strconv.FormatInt(ts.Unix(), 10)}, "Svix-Signature": {sig}, "Content-Type": {"application/json"},
+		"Svix-Id": {msgID}, "Svix-Timestamp": {strconv.FormatInt(ts.Unix(), 10)}, "Svix-Signature": {sig}, "Content-Type": {"application/json"},
 	})
 }
 
@@ -280,9 +289,21 @@ func TestWebhooks(t *testing.T) {
 		t.Errorf("unsigned webhook: %d", code)
 	}
 
-	deliver(t, s, "user.created", userData("user_ada", "ada@example.com", "Ada", 10), now, secret)
-	deliver(t, s, "user.updated", userData("user_ada", "countess@example.com", "Augusta", 20), now, secret)
-	deliver(t, s, "user.updated", userData("user_ada", "stale@example.com", "Stale", 15), now, secret) // older: ignored
+	for _, d := range []struct {
+		id, typ, email string
+		updated        int64
+		outcome        WebhookOutcome
+	}{
+		{"msg_c", "user.created", "ada@example.com", 10, WebhookApplied},
+		{"msg_u1", "user.updated", "countess@example.com", 20, WebhookApplied},
+		{"msg_u0", "user.updated", "stale@example.com", 15, WebhookStale},        // older: ignored
+		{"msg_c", "user.created", "replayed@example.com", 30, WebhookDuplicate}, // same svix-id: ignored
+	} {
+		code, body := deliverID(t, s, d.id, d.typ, userData("user_ada", d.email, "Augusta", d.updated), now, secret)
+		if code != 200 || body["outcome"] != string(d.outcome) {
+			t.Errorf("%s %s: %d %v, want %s", d.id, d.typ, code, body, d.outcome)
+		}
+	}
 	_, body := call(t, "GET", s.URL()+"/api/me", tok, "", nil)
 	if dig(body, "user", "email") != "countess@example.com" || dig(body, "user", "first_name") != "Augusta" {
 		t.Fatalf("after updates: %v", body)
@@ -305,6 +326,9 @@ func TestWebhooks(t *testing.T) {
 func TestRoutingAndCORS(t *testing.T) {
 	f := newIssuer(t)
 	s, _ := startAPI(t, f, t.TempDir())
+	if code, body := call(t, "GET", s.URL()+"/healthz", "", "", nil); code != 200 || body["ok"] != true {
+		t.Errorf("healthz: %d %v", code, body)
+	}
 	if code, body := call(t, "GET", s.URL()+"/api/nope", "", "", nil); code != 404 || dig(body, "error", "code") != "not_found" {
 		t.Errorf("unknown route: %d %v", code, body)
 	}

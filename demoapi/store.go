@@ -1,23 +1,65 @@
 package demoapi
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
-	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
-// DBFile is the demo API's database file name inside Config.Dir. The API keeps
-// its own file, as a remote API would keep its own database.
-const DBFile = "demoapi.db"
+// Store is what the API keeps: its copy of Clerk's users (fed by webhooks) and
+// each user's favourite colour. OpenBolt (the embedded default, store_bolt.go)
+// and deskclerk/demoapi/pgstore (PostgreSQL, for several replicas) implement it;
+// both are run through the same test suite.
+type Store interface {
+	// User is the live record of a user, nil if none (never created, or deleted).
+	User(ctx context.Context, id string) (*User, error)
+	// Color is the user's favourite colour, nil if never set.
+	Color(ctx context.Context, userID string) (*FavoriteColor, error)
+	// SetColor saves a user's colour; ErrUserUnknown if the store has no live
+	// record of the user. The check and the write are one transaction, so a
+	// concurrent user.deleted never leaves a colour behind.
+	SetColor(ctx context.Context, userID string, c FavoriteColor) error
+	// ApplyWebhook records the delivery's svix-id and applies its change in one
+	// transaction: a redelivery (same svix-id, to this replica or another one)
+	// changes nothing and reports WebhookDuplicate, and a change that fails
+	// leaves the id unrecorded so that Svix's retry is applied.
+	ApplyWebhook(ctx context.Context, msgID string, ch UserChange) (WebhookOutcome, error)
+	// Ping reports whether the store can serve requests (for /healthz).
+	Ping(ctx context.Context) error
+	Close() error
+}
 
-var (
-	bucketUsers  = []byte("users")  // user id -> User (synced from webhooks)
-	bucketColors = []byte("colors") // user id -> FavoriteColor
+// UserChange is what a Clerk webhook asks of the store. At most one field is
+// set; neither for events the API does not act on (the id is still recorded).
+type UserChange struct {
+	// Upsert is user.created / user.updated. It is ignored (WebhookStale) when
+	// the stored record has a newer Clerk updated_at, or the user was deleted:
+	// Svix does not guarantee delivery order.
+	Upsert *User
+	// Delete is user.deleted's user id: the user and their data go, and a
+	// tombstone keeps a late user.created/updated from bringing them back
+	// (Clerk never reuses user ids).
+	Delete string
+}
+
+// WebhookOutcome says what ApplyWebhook did.
+type WebhookOutcome string
+
+// The outcomes of ApplyWebhook.
+const (
+	WebhookApplied   WebhookOutcome = "applied"
+	WebhookStale     WebhookOutcome = "stale"     // older than what is stored; recorded, not applied
+	WebhookIgnored   WebhookOutcome = "ignored"   // an event the API does not act on; recorded
+	WebhookDuplicate WebhookOutcome = "duplicate" // svix-id seen before; nothing changed
 )
+
+// ErrUserUnknown is SetColor's error for a user the store has no live record of.
+var ErrUserUnknown = errors.New("user unknown")
+
+// WebhookRetention is how long a store remembers svix-ids. Svix retries a
+// failed delivery with the same id for about a day and a half; a replay beyond
+// the timestamp tolerance is refused by its signature check anyway.
+const WebhookRetention = 7 * 24 * time.Hour
 
 // User is the API's copy of a Clerk user, kept in step by webhooks.
 type User struct {
@@ -35,96 +77,4 @@ type FavoriteColor struct {
 	Color     string `json:"color"` // "#rrggbb" or a CSS colour name, lower case
 	Hex       string `json:"hex"`
 	UpdatedAt int64  `json:"updated_at"` // ms
-}
-
-type store struct{ db *bolt.DB }
-
-func openStore(path string) (*store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("open demo API database %s: in use by another process", path)
-		}
-		return nil, fmt.Errorf("open demo API database %s: %w", path, err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketUsers, bucketColors} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open demo API database %s: %w", path, err)
-	}
-	return &store{db: db}, nil
-}
-
-func get[T any](tx *bolt.Tx, bucket []byte, key string) (*T, error) {
-	raw := tx.Bucket(bucket).Get([]byte(key))
-	if raw == nil {
-		return nil, nil
-	}
-	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, fmt.Errorf("decode %s/%s: %w", bucket, key, err)
-	}
-	return &v, nil
-}
-
-func put(tx *bolt.Tx, bucket []byte, key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucket).Put([]byte(key), raw)
-}
-
-func (s *store) user(id string) (u *User, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		u, err = get[User](tx, bucketUsers, id)
-		return err
-	})
-	return u, err
-}
-
-// upsertUser stores u unless a newer version is already there (webhooks can
-// be redelivered); reports whether it wrote.
-func (s *store) upsertUser(u *User) (wrote bool, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		old, err := get[User](tx, bucketUsers, u.ID)
-		if err != nil {
-			return err
-		}
-		if old != nil && old.UpdatedAt > u.UpdatedAt {
-			return nil
-		}
-		wrote = true
-		return put(tx, bucketUsers, u.ID, u)
-	})
-	return wrote, err
-}
-
-// deleteUser removes the user and everything the API keeps for them.
-func (s *store) deleteUser(id string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketUsers).Delete([]byte(id)); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketColors).Delete([]byte(id))
-	})
-}
-
-func (s *store) color(userID string) (c *FavoriteColor, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		c, err = get[FavoriteColor](tx, bucketColors, userID)
-		return err
-	})
-	return c, err
-}
-
-func (s *store) setColor(userID string, c FavoriteColor) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bucketColors, userID, c) })
 }
