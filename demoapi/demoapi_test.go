@@ -296,7 +296,7 @@ func TestWebhooks(t *testing.T) {
 	}{
 		{"msg_c", "user.created", "ada@example.com", 10, WebhookApplied},
 		{"msg_u1", "user.updated", "countess@example.com", 20, WebhookApplied},
-		{"msg_u0", "user.updated", "stale@example.com", 15, WebhookStale},        // older: ignored
+		{"msg_u0", "user.updated", "stale@example.com", 15, WebhookStale},       // older: ignored
 		{"msg_c", "user.created", "replayed@example.com", 30, WebhookDuplicate}, // same svix-id: ignored
 	} {
 		code, body := deliverID(t, s, d.id, d.typ, userData("user_ada", d.email, "Augusta", d.updated), now, secret)
