@@ -49,9 +49,11 @@ type Config struct {
 	Store         Store
 	Dir           string // directory of demoapi.db (required without Store)
 	WebhookSecret string // whsec_… shared with the webhook sender (required)
-	// Issuer and JWKSURL identify the Clerk instance whose session tokens the API accepts.
-	Issuer  string
-	JWKSURL string
+	// Issuer and JWKSURL identify the Clerk instance whose session tokens the
+	// API accepts; JWTKeyPEM (the instance's public key) may replace JWKSURL.
+	Issuer    string
+	JWKSURL   string
+	JWTKeyPEM []byte
 	// AuthorizedParties are accepted azp values besides the Wails webview
 	// origins; tokens without azp (native clients) are accepted.
 	AuthorizedParties []string
@@ -112,7 +114,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	life, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.verifier, err = verify.New(life, verify.Config{
-		Issuer: cfg.Issuer, JWKSURL: cfg.JWKSURL, Now: cfg.Now, Logger: s.log,
+		Issuer: cfg.Issuer, JWKSURL: cfg.JWKSURL, PEM: cfg.JWTKeyPEM, Now: cfg.Now, Logger: s.log,
 		AuthorizedParties: append(append([]string{}, wailsOrigins...), cfg.AuthorizedParties...),
 		AZP:               verify.AZPOptional,
 	})

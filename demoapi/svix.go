@@ -84,3 +84,10 @@ func VerifyWebhook(secret string, h http.Header, body []byte, now time.Time, tol
 	}
 	return ErrWebhookSignature
 }
+
+// CheckWebhookSecret reports whether secret is a usable whsec_ signing
+// secret; the error never contains it.
+func CheckWebhookSecret(secret string) error {
+	_, err := webhookKey(secret)
+	return err
+}
