@@ -318,7 +318,7 @@ func userCreated(t testing.TB, id string, updated int64) webhook {
 	return newWebhook(t, "msg_created_"+id, "user.created", map[string]any{
 		"id": id, "first_name": "Ada", "last_name": "Lovelace", "primary_email_address_id": "idn_1",
 		"email_addresses": []map[string]any{{"id": "idn_1", "email_address": id + "@example.com"}},
-		"created_at": 1, "updated_at": updated})
+		"created_at":      1, "updated_at": updated})
 }
 
 // TestServeBboltAndGracefulShutdown runs the real process on bbolt: health,
@@ -400,7 +400,10 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); a = startServer(t, f, "DATABASE_URL="+dbURL) }()
-	go func() { defer wg.Done(); b = startServer(t, f, "DATABASE_URL="+dbURL, "CLERK_JWKS_URL=", "CLERK_JWT_KEY="+f.publicPEM(t)) }()
+	go func() {
+		defer wg.Done()
+		b = startServer(t, f, "DATABASE_URL="+dbURL, "CLERK_JWKS_URL=", "CLERK_JWT_KEY="+f.publicPEM(t))
+	}()
 	wg.Wait()
 	if a == nil || b == nil {
 		t.FailNow()
@@ -482,4 +485,3 @@ func contains(list []string, v any) bool {
 	}
 	return false
 }
-
