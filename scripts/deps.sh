@@ -7,8 +7,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 what=${1:-run}
 
 RUN_PKGS="build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev"
+# postgresql: the server binaries under /usr/lib/postgresql/<version>/bin for internal/pgtest's private
+# clusters (Debian starts a system cluster on install; the tests never use it).
 # no dbus-x11: its autolaunch leaks a session bus and at-spi daemons on every GTK start
-TEST_PKGS="xvfb xauth x11-utils xdotool imagemagick gnome-keyring libsecret-tools dbus dbus-user-session chromium curl nsis icoutils desktop-file-utils"
+TEST_PKGS="xvfb xauth x11-utils xdotool imagemagick gnome-keyring libsecret-tools dbus dbus-user-session chromium curl nsis icoutils desktop-file-utils postgresql"
 
 export PATH="$PATH:$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
 

@@ -129,7 +129,7 @@ func Start() (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	cred, err := serverCredential(dir)
+	attr, err := serverProcAttr(dir)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -137,7 +137,7 @@ func Start() (*Cluster, error) {
 	data := filepath.Join(dir, "data")
 	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust",
 		"-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	initdb.SysProcAttr = attr(false)
 	initdb.Dir = dir
 	initdb.Env = append(os.Environ(), "LC_ALL=C")
 	if out, err := initdb.CombinedOutput(); err != nil {
@@ -156,8 +156,7 @@ func Start() (*Cluster, error) {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
-	// Pdeathsig: the server goes with the test binary, even when it is killed.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT, Setpgid: true}
+	cmd.SysProcAttr = attr(true)
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start postgres: %w", err)
@@ -207,18 +206,4 @@ func (c *Cluster) Stop() {
 		}
 	}
 	os.RemoveAll(c.Dir)
-}
-
-// serverCredential is who runs initdb and postgres: the current user, or
-// nobody when that is root (PostgreSQL refuses to run as root), who then
-// owns dir.
-func serverCredential(dir string) (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	const nobody = 65534
-	if err := os.Chown(dir, nobody, nobody); err != nil {
-		return nil, fmt.Errorf("hand %s to nobody: %w", dir, err)
-	}
-	return &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}}, nil
 }
