@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X deskclerk/internal/config.buildVersion=$(VERSION:v%=%)
 APP     := build/bin/deskclerk
 DEVAPP  := build/bin/deskclerk-dev
-TOOLS   := build/bin/emulator build/bin/fakebrowser
+TOOLS   := build/bin/emulator build/bin/fakebrowser build/bin/demoapi
 ARTIFACTS ?= $(CURDIR)/test-artifacts
 FUZZTIME ?= 4s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -42,9 +42,10 @@ build: frontend
 build-dev: frontend
 	go build -tags dev,$(TAGS) -ldflags "$(LDFLAGS)" -o $(DEVAPP) .
 
-# The standalone emulator and the scripted system browser used by the end-to-end tests.
+# The standalone emulator, the standalone demo API and the scripted system browser used by the end-to-end tests.
 tools:
 	go build -o build/bin/emulator ./cmd/emulator
+	go build -o build/bin/demoapi ./cmd/demoapi
 	go build -o build/bin/fakebrowser ./e2e/cmd/fakebrowser
 
 # The local emulator's demo accounts and their passwords (generated per machine).
@@ -95,6 +96,7 @@ bench: deps-test build build-dev tools ## start-up, memory, API latency and veri
 	go test -run '^$$' -bench . -benchmem ./auth/verify/
 	$(KEYRING) go run ./e2e/cmd/startbench -app $(APP) -runs 10
 	cd e2e/browser && ../../$(KEYRING) node bench-binding.mjs
+	go run ./e2e/cmd/apibench -bin build/bin/demoapi
 
 clean:
 	rm -rf build/bin test-artifacts frontend/dist/assets frontend/dist/index.html

@@ -17,6 +17,11 @@ import (
 	"deskclerk/demoapi"
 )
 
+// DefaultMaxConns is the connection pool's size per server unless DATABASE_URL
+// sets pool_max_conns: two replicas stay well under PostgreSQL's default
+// max_connections (100).
+const DefaultMaxConns = 20
+
 // Store is a demoapi.Store on a PostgreSQL database.
 type Store struct{ pool *pgxpool.Pool }
 
@@ -37,6 +42,11 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, errors.New("pgstore: DATABASE_URL is not a valid PostgreSQL URL") // pgx's error quotes the URL
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (4 or the CPU count) queues requests on a busy server
+		// whose queries wait on the network; pool_max_conns in the URL overrides.
+		cfg.MaxConns = max(cfg.MaxConns, DefaultMaxConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

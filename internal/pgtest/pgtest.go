@@ -63,7 +63,7 @@ func NewDatabase(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvURL)
 	if base == "" {
-		once.Do(func() { cluster, initErr = Start() })
+		once.Do(func() { cluster, initErr = Start(false) })
 		if initErr != nil {
 			t.Fatalf("pgtest: %v", initErr)
 		}
@@ -72,13 +72,9 @@ func NewDatabase(t testing.TB) string {
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbSeq.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
+	dbURL, err := CreateDatabase(ctx, base, name)
 	if err != nil {
-		t.Fatalf("pgtest: connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("pgtest: create database: %v", err)
+		t.Fatalf("pgtest: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -88,12 +84,26 @@ func NewDatabase(t testing.TB) string {
 			c.Close(ctx)
 		}
 	})
+	return dbURL
+}
+
+// CreateDatabase creates database name (a plain identifier) on the server at
+// base and returns its URL.
+func CreateDatabase(ctx context.Context, base, name string) (string, error) {
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return "", fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", fmt.Errorf("create database: %w", err)
+	}
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), nil
 }
 
 // BinDir finds the newest /usr/lib/postgresql/<version>/bin with initdb and postgres.
@@ -119,7 +129,9 @@ func isExec(p string) bool {
 }
 
 // Start creates and starts a private cluster in a new temporary directory.
-func Start() (*Cluster, error) {
+// Tests need no durability (no fsync: fast on a busy disk); benchmarks that
+// compare with an fsyncing store ask for it.
+func Start(durable bool) (*Cluster, error) {
 	bin, err := BinDir()
 	if err != nil {
 		return nil, err
@@ -150,9 +162,11 @@ func Start() (*Cluster, error) {
 		return nil, err
 	}
 	defer logf.Close()
-	// Durability is not under test: no fsync makes the cluster fast on a busy disk.
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-k", dir, "-c", "listen_addresses=",
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200")
+	args := []string{"-D", data, "-k", dir, "-c", "listen_addresses=", "-c", "max_connections=200"}
+	if !durable {
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
