@@ -2,8 +2,15 @@ package demoapi_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -284,6 +291,39 @@ func TestStoreConcurrentDeliveries(t *testing.T) {
 		wg.Wait()
 		if color(t, s, "user_1") != "<none>" {
 			t.Fatal("a colour outlived user.deleted")
+		}
+	})
+}
+
+// TestHealthzFollowsTheStore: /healthz answers 200 while the store does, 503 after.
+func TestHealthzFollowsTheStore(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	forEachBackend(t, func(t *testing.T, _ backend, _ string, s demoapi.Store) {
+		srv, err := demoapi.Start(ctx, demoapi.Config{Store: s, WebhookSecret: "whsec_" + base64.StdEncoding.EncodeToString([]byte("k")),
+			Issuer: "https://clerk.example.test", JWTKeyPEM: keyPEM, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		health := func() int {
+			resp, err := http.Get(srv.URL() + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if code := health(); code != 200 {
+			t.Fatalf("healthz with a working store: %d", code)
+		}
+		s.Close()
+		if code := health(); code != 503 {
+			t.Fatalf("healthz with a closed store: %d", code)
 		}
 	})
 }
