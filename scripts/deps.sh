@@ -37,6 +37,13 @@ case "$(uname -s)" in
   Linux)
     if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
       pkgs=$RUN_PKGS; [ "$what" = test ] && pkgs="$RUN_PKGS $TEST_PKGS"
+      # Debian's postgresql creates (and starts) a system "main" cluster on first install; the tests
+      # start private ones (internal/pgtest), so ask postgresql-common for none.
+      if [ "$what" = test ] && ! dpkg-query -W -f='${Status}' postgresql 2>/dev/null | grep -q "install ok installed"; then
+        sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo mkdir -p /etc/postgresql-common/createcluster.d
+        echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.d/deskclerk-tests.conf >/dev/null
+      fi
       # shellcheck disable=SC2086
       apt_install $pkgs
     else
