@@ -6,11 +6,13 @@
 //	GET  /api/me              the caller from the token, and the API's record of them
 //	GET  /api/favorite-color  {"color": …, "hex": …, "updated_at": …} (color null if never set)
 //	PUT  /api/favorite-color  body {"color": "#rrggbb" | "<CSS colour name>"}
-//	POST /webhooks/clerk      user.created, user.updated, user.deleted (svix-signed)
+//	POST /webhooks/clerk      user.created, user.updated, user.deleted (svix-signed);
+//	                          200 {"ok":true,"outcome":"applied"|"stale"|"ignored"|"duplicate"}
 //	GET  /healthz             200 {"ok":true} while the store answers, else 503
 //
 // Errors are {"error":{"code","message"}}, the same shape the verifier's
-// middleware uses for 401s.
+// middleware uses for 401s. The data lives in a Store: bbolt by default
+// (OpenBolt), PostgreSQL for several replicas (deskclerk/demoapi/pgstore).
 package demoapi
 
 import (
