@@ -342,23 +342,41 @@ func TestServeBboltAndGracefulShutdown(t *testing.T) {
 		t.Fatalf("/api/me: %d %v", code, body)
 	}
 
-	// A PUT whose body is still on its way when SIGTERM arrives completes.
-	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	// A PUT whose handler is waiting for its body when SIGTERM arrives
+	// completes. Expect: 100-continue tells when the handler has started
+	// reading (Go answers 100 on the first body read).
+	addr := strings.TrimPrefix(s.url, "http://")
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	body := `{"color":"teal"}`
-	fmt.Fprintf(conn, "PUT /api/favorite-color HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", tok, len(body), body[:5])
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	s.waitLog(t, "demoapi: shutting down")
-	if _, err := net.DialTimeout("tcp", strings.TrimPrefix(s.url, "http://"), time.Second); err == nil {
-		t.Error("the listener still accepts connections after SIGTERM")
+	fmt.Fprintf(conn, "PUT /api/favorite-color HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", tok, len(body))
+	br := bufio.NewReader(conn)
+	if line, err := br.ReadString('\n'); err != nil || !strings.Contains(line, "100 Continue") {
+		t.Fatalf("no 100 Continue: %q %v", line, err)
 	}
-	if _, err := io.WriteString(conn, body[5:]); err != nil {
+	if _, err := br.ReadString('\n'); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	s.waitLog(t, "demoapi: shutting down")
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the listener still accepts connections 10 s after SIGTERM")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := io.WriteString(conn, body); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatalf("the request in flight was cut off: %v", err)
 	}
