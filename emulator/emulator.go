@@ -411,7 +411,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /emulator/avatar.svg", avatar)
 	mux.HandleFunc("GET /emulator/images/{id}", s.serveImage)
 	h("/", func(*call) (any, error) { return nil, errRouteNotFound() })
-	return withCORS(withMethodOverride(mux))
+	return withCORS(withMethodOverride(withoutTrailingSlash(mux)))
 }
 
 func (s *Server) getEnvironment(*call) (any, error) { return s.environmentJSON(), nil }
@@ -429,7 +429,10 @@ func (s *Server) seed() error {
 	return s.store.update(func(t *txn) error {
 		if secret := t.meta("webhook_secret"); secret != nil {
 			s.webhookSecret = string(secret)
-			return nil
+			return s.reannounceImages(c, t)
+		}
+		if err := t.setMeta("image_origin", []byte(s.frontendURL)); err != nil {
+			return err
 		}
 		secret, err := newWebhookSecret()
 		if err != nil {
@@ -478,6 +481,31 @@ func (s *Server) seed() error {
 		}
 		return t.setMeta("demo_users", raw)
 	})
+}
+
+// reannounceImages tells the demo API (user.updated) about every user when this
+// start serves images from another origin than the last one: the emulator's port
+// changes between runs, so the image_url the API copied would point at a port
+// nobody listens on. (Clerk's image URLs are stable; this is the stand-in's own
+// problem, so the fix lives here too.)
+func (s *Server) reannounceImages(c *call, t *txn) error {
+	if string(t.meta("image_origin")) == s.frontendURL {
+		return nil
+	}
+	users, err := t.allUsers()
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		u.UpdatedAt = c.nowMS() // the user's image_url did change
+		if err := t.saveUser(u); err != nil {
+			return err
+		}
+		if err := s.emitUserEvent(c, t, "user.updated", u); err != nil {
+			return err
+		}
+	}
+	return t.setMeta("image_origin", []byte(s.frontendURL))
 }
 
 var _ io.Closer = (*Server)(nil)

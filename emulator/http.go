@@ -168,6 +168,21 @@ func readMultipart(raw []byte, boundary string) (url.Values, error) {
 	}
 }
 
+// withoutTrailingSlash routes "/v1/me/email_addresses/" as "/v1/me/email_addresses":
+// ClerkJS builds a new resource's path with a trailing slash (BaseResource
+// pathRoot + "/"), and Clerk's Frontend API accepts both.
+func withoutTrailingSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") && strings.HasPrefix(p, "/v1/") {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = strings.TrimSuffix(p, "/")
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // withCORS lets a webview (or any page) call the emulator with the client
 // token in Authorization and read the rotated token from the response.
 func withCORS(next http.Handler) http.Handler {
