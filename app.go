@@ -185,15 +185,20 @@ func (a *App) CallAPI(method, path, body, token string) APIResult {
 		b = []byte(body)
 	}
 	resp, err := svc.API.Do(a.ctx, method, path, b, token)
+	if err != nil {
+		// The page shows what failed and what to do; the error chain (addresses,
+		// dial errors) stays in the log.
+		a.log.Warn("API call failed", "method", method, "path", path, "err", err)
+	}
 	switch {
 	case err == nil:
 		return APIResult{Status: resp.Status, ContentType: resp.ContentType, Body: resp.Body}
 	case errors.Is(err, apiclient.ErrTokenRejected):
-		return APIResult{Kind: "token", Error: "Your session token was not accepted, so it was not sent: " + err.Error()}
+		return APIResult{Kind: "token", Error: "Your session could not be confirmed, so nothing was sent to the API. Try again; if it keeps failing, sign out and sign in again."}
 	case errors.Is(err, apiclient.ErrUnreachable):
-		return APIResult{Kind: "unreachable", Error: "The API at " + svc.API.Origin() + " did not answer: " + err.Error()}
+		return APIResult{Kind: "unreachable", Error: "The API at " + svc.API.Origin() + " did not answer. Check your connection and try again."}
 	default:
-		return APIResult{Kind: "request", Error: err.Error()}
+		return APIResult{Kind: "request", Error: "The request to the API could not be made. Try again; the app's log has the details."}
 	}
 }
 
@@ -224,6 +229,10 @@ func (a *App) OAuthOpen(authURL string) OAuthOutcome {
 		return OAuthOutcome{Error: "sign-in is not available: the app did not start"}
 	}
 	res, err := svc.OAuth.Open(a.ctx, authURL)
+	if errors.Is(err, loopback.ErrCanceled) {
+		// The person pressed Cancel: nothing to report as an error.
+		return OAuthOutcome{Error: loopback.UserMessage(err), Code: "cancelled"}
+	}
 	if err != nil {
 		return OAuthOutcome{Error: loopback.UserMessage(err)}
 	}

@@ -393,6 +393,14 @@ func (s *Server) routes() http.Handler {
 	h("PATCH /v1/me", s.updateMe)
 	h("DELETE /v1/me", s.deleteMe)
 	h("GET /v1/me/sessions/active", s.activeSessions)
+	h("POST /v1/me/email_addresses", s.createEmailAddress)
+	h("GET /v1/me/email_addresses/{id}", s.getEmailAddress)
+	h("DELETE /v1/me/email_addresses/{id}", s.deleteEmailAddress)
+	h("POST /v1/me/email_addresses/{id}/prepare_verification", s.prepareEmailVerification)
+	h("POST /v1/me/email_addresses/{id}/attempt_verification", s.attemptEmailVerification)
+	h("POST /v1/me/change_password", s.changePassword)
+	h("POST /v1/me/profile_image", s.uploadProfileImage)
+	h("DELETE /v1/me/profile_image", s.deleteProfileImage)
 	h("POST /v1/me/sessions/{id}/revoke", s.revokeSession)
 	mux.HandleFunc("GET /.well-known/jwks.json", s.getJWKS)
 	mux.HandleFunc("GET /v1/jwks", s.getJWKS)
@@ -401,8 +409,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /oauth/{provider}/authorize", s.consentGet)
 	mux.HandleFunc("POST /oauth/{provider}/authorize", s.consentPost)
 	mux.HandleFunc("GET /emulator/avatar.svg", avatar)
+	mux.HandleFunc("GET /emulator/images/{id}", s.serveImage)
 	h("/", func(*call) (any, error) { return nil, errRouteNotFound() })
-	return withCORS(withMethodOverride(mux))
+	return withCORS(withMethodOverride(withoutTrailingSlash(mux)))
 }
 
 func (s *Server) getEnvironment(*call) (any, error) { return s.environmentJSON(), nil }
@@ -420,7 +429,10 @@ func (s *Server) seed() error {
 	return s.store.update(func(t *txn) error {
 		if secret := t.meta("webhook_secret"); secret != nil {
 			s.webhookSecret = string(secret)
-			return nil
+			return s.reannounceImages(c, t)
+		}
+		if err := t.setMeta("image_origin", []byte(s.frontendURL)); err != nil {
+			return err
 		}
 		secret, err := newWebhookSecret()
 		if err != nil {
@@ -469,6 +481,31 @@ func (s *Server) seed() error {
 		}
 		return t.setMeta("demo_users", raw)
 	})
+}
+
+// reannounceImages tells the demo API (user.updated) about every user when this
+// start serves images from another origin than the last one: the emulator's port
+// changes between runs, so the image_url the API copied would point at a port
+// nobody listens on. (Clerk's image URLs are stable; this is the stand-in's own
+// problem, so the fix lives here too.)
+func (s *Server) reannounceImages(c *call, t *txn) error {
+	if string(t.meta("image_origin")) == s.frontendURL {
+		return nil
+	}
+	users, err := t.allUsers()
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		u.UpdatedAt = c.nowMS() // the user's image_url did change
+		if err := t.saveUser(u); err != nil {
+			return err
+		}
+		if err := s.emitUserEvent(c, t, "user.updated", u); err != nil {
+			return err
+		}
+	}
+	return t.setMeta("image_origin", []byte(s.frontendURL))
 }
 
 var _ io.Closer = (*Server)(nil)

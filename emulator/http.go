@@ -3,11 +3,13 @@ package emulator
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,8 +17,13 @@ import (
 	"time"
 )
 
-// maxBodyBytes bounds request bodies; ClerkJS sends small urlencoded forms.
+// maxBodyBytes bounds request bodies; ClerkJS sends small urlencoded forms,
+// except for a profile image (multipart), bounded by maxProfileImageBytes.
 const maxBodyBytes = 64 << 10
+
+// multipartFileField is where readForm puts a multipart body's file (its bytes;
+// its file name under multipartFileField+".name").
+const multipartFileField = "file"
 
 // rotationGrace is how long the client token from before a rotation keeps
 // working, so requests already in flight when a sign-in completes still land.
@@ -69,19 +76,35 @@ func withMethodOverride(next http.Handler) http.Handler {
 
 // readForm parses an urlencoded (ClerkJS) or JSON (other SDKs) body.
 func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	limit := int64(maxBodyBytes)
+	if r.URL.Path == "/v1/me/profile_image" {
+		limit = maxProfileImageBytes + 64<<10
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return url.Values{}, fmt.Errorf("body larger than %d bytes", maxBodyBytes)
+			return url.Values{}, fmt.Errorf("body larger than %d bytes", limit)
 		}
 		return url.Values{}, fmt.Errorf("read body: %w", err)
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return url.Values{}, nil
 	}
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
+	case "multipart/form-data": // <UserProfile/>'s avatar upload (a File)
+		return readMultipart(raw, params["boundary"])
+	case "application/octet-stream": // ClerkJS's setProfileImage with a string: base64, maybe a data URL
+		text := string(bytes.TrimSpace(raw))
+		if i := strings.Index(text, ";base64,"); strings.HasPrefix(text, "data:") && i > 0 {
+			text = text[i+len(";base64,"):]
+		}
+		data, err := base64.StdEncoding.DecodeString(text)
+		if err != nil {
+			return url.Values{}, errors.New("invalid base64 image")
+		}
+		return url.Values{multipartFileField: {string(data)}}, nil
 	case "", "application/x-www-form-urlencoded", "text/plain":
 		v, err := url.ParseQuery(string(raw))
 		if err != nil {
@@ -114,6 +137,50 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	default:
 		return url.Values{}, fmt.Errorf("unsupported content type %q", ct)
 	}
+}
+
+// readMultipart flattens a multipart form: fields as values, the one file's
+// bytes under multipartFileField.
+func readMultipart(raw []byte, boundary string) (url.Values, error) {
+	if boundary == "" {
+		return url.Values{}, errors.New("multipart body without a boundary")
+	}
+	v := url.Values{}
+	mr := multipart.NewReader(bytes.NewReader(raw), boundary)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return v, nil
+		}
+		if err != nil {
+			return url.Values{}, errors.New("invalid multipart body")
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			return url.Values{}, errors.New("invalid multipart body")
+		}
+		if part.FileName() != "" {
+			v.Set(multipartFileField, string(data))
+			v.Set(multipartFileField+".name", part.FileName())
+			continue
+		}
+		v.Set(part.FormName(), string(data))
+	}
+}
+
+// withoutTrailingSlash routes "/v1/me/email_addresses/" as "/v1/me/email_addresses":
+// ClerkJS builds a new resource's path with a trailing slash (BaseResource
+// pathRoot + "/"), and Clerk's Frontend API accepts both.
+func withoutTrailingSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") && strings.HasPrefix(p, "/v1/") {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = strings.TrimSuffix(p, "/")
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // withCORS lets a webview (or any page) call the emulator with the client

@@ -70,6 +70,11 @@ func (s *Server) updateMe(c *call) (any, error) {
 			}
 			*f.dst = v
 		}
+		if c.has("primary_email_address_id") {
+			if err := setPrimaryEmail(u, c.param("primary_email_address_id")); err != nil {
+				return err
+			}
+		}
 		if c.has("unsafe_metadata") {
 			var m map[string]any
 			if err := json.Unmarshal([]byte(c.param("unsafe_metadata")), &m); err != nil {
@@ -128,28 +133,43 @@ func (s *Server) deleteMe(c *call) (any, error) {
 }
 
 // activeSession is one entry of GET /v1/me/sessions/active (the "Active
-// devices" list of <UserProfile/>).
+// devices" list of <UserProfile/>). Clerk fills city and country from the IP's
+// location; on loopback there is none, so the emulator says where it is, and the
+// list reads "127.0.0.1 (Local emulator)" rather than "127.0.0.1 ()".
 func activeSession(sess *sessionRecord) object {
+	name, version := browserOf(sess.UserAgent)
 	return object{
 		"object": "session", "id": sess.ID, "status": sess.Status,
 		"expire_at": sess.ExpireAt, "abandon_at": sess.AbandonAt, "last_active_at": sess.LastActiveAt,
 		"actor": nil,
 		"latest_activity": object{
 			"object": "session_activity", "id": "sess_activity_" + strings.TrimPrefix(sess.ID, "sess_"),
-			"device_type": "Desktop", "is_mobile": false, "browser_name": browserName(sess.UserAgent),
-			"browser_version": "", "ip_address": "127.0.0.1", "city": "", "country": "",
+			"device_type": "Desktop", "is_mobile": false, "browser_name": name,
+			"browser_version": version, "ip_address": "127.0.0.1", "city": "Local emulator", "country": "",
 		},
 	}
 }
 
-// browserName is a rough label from a User-Agent header.
-func browserName(ua string) string {
-	for _, b := range []struct{ token, name string }{{"Edg/", "Edge"}, {"Chrome/", "Chrome"}, {"Firefox/", "Firefox"}, {"Safari/", "Safari"}} {
-		if strings.Contains(ua, b.token) {
-			return b.name
+// browserOf names the client from its User-Agent: a browser's own token when the
+// agent is a browser ("Mozilla/5.0 … Chrome/…"), else the leading product token,
+// which is how a native app such as this one names itself ("DeskClerk/1.2 …").
+func browserOf(ua string) (name, version string) {
+	ua = strings.TrimSpace(ua)
+	if strings.HasPrefix(ua, "Mozilla/") {
+		for _, b := range []struct{ token, name string }{{"Edg/", "Edge"}, {"Chrome/", "Chrome"}, {"Firefox/", "Firefox"}, {"Safari/", "Safari"}} {
+			if i := strings.Index(ua, b.token); i >= 0 {
+				v, _, _ := strings.Cut(ua[i+len(b.token):], " ")
+				return b.name, v
+			}
 		}
+		return "Web browser", ""
 	}
-	return "Desk Clerk"
+	product, _, _ := strings.Cut(ua, " ")
+	name, version, _ = strings.Cut(product, "/")
+	if name == "" || strings.HasPrefix(name, "Go-http-client") {
+		return "Desk Clerk", ""
+	}
+	return name, version
 }
 
 // userSessions visits the live sessions of userID on every client.

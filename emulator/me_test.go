@@ -38,3 +38,18 @@ func TestActiveDevicesAndRevoke(t *testing.T) {
 	}
 	laptop.do("POST", "/v1/client/sessions/"+sid1+"/tokens", nil).must(t, 200)
 }
+
+func TestBrowserOf(t *testing.T) {
+	for _, tt := range []struct{ ua, name, version string }{
+		{"DeskClerk/1.4.0 (linux; amd64) Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 Safari/605.1.15", "DeskClerk", "1.4.0"},
+		{"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", "Chrome", "131.0.0.0"},
+		{"Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0.1", "Edge", "131.0.1"},
+		{"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "Firefox", "128.0"},
+		{"Go-http-client/1.1", "Desk Clerk", ""},
+		{"", "Desk Clerk", ""},
+	} {
+		if name, version := browserOf(tt.ua); name != tt.name || version != tt.version {
+			t.Errorf("browserOf(%q) = %q %q, want %q %q", tt.ua, name, version, tt.name, tt.version)
+		}
+	}
+}

@@ -65,22 +65,8 @@ func verifiedVerification(strategy string) object {
 
 func (r *render) user(u *userRecord) (object, error) {
 	emails := make([]object, 0, len(u.Emails))
-	for _, e := range u.Emails {
-		var linked []object
-		for _, a := range u.External {
-			if strings.EqualFold(a.Email, e.Address) {
-				linked = append(linked, object{"type": a.Provider, "id": a.ID})
-			}
-		}
-		v := verifiedVerification(e.Strategy)
-		if !e.Verified {
-			v = object{"object": "verification_otp", "status": "unverified", "strategy": "email_code", "attempts": nil, "expire_at": nil}
-		}
-		emails = append(emails, object{
-			"id": e.ID, "object": "email_address", "email_address": e.Address, "reserved": false,
-			"verification": v, "linked_to": nonNilObjects(linked), "matches_sso_connection": false,
-			"created_at": e.CreatedAt, "updated_at": e.UpdatedAt,
-		})
+	for i := range u.Emails {
+		emails = append(emails, r.emailAddress(u, &u.Emails[i]))
 	}
 	external := make([]object, 0, len(u.External))
 	for _, a := range u.External {
@@ -108,11 +94,11 @@ func (r *render) user(u *userRecord) (object, error) {
 	if u.PasswordUpdatedAt != 0 {
 		pwUpdated = u.PasswordUpdatedAt
 	}
-	img := r.avatarURL(u.FirstName, u.LastName, primaryAddress(u), u.ID)
+	img := r.userImage(u)
 	return object{
 		"id": u.ID, "object": "user", "username": nil,
 		"first_name": nullIfEmpty(u.FirstName), "last_name": nullIfEmpty(u.LastName), "locale": nil,
-		"image_url": img, "has_image": false, "profile_image_url": img,
+		"image_url": img, "has_image": u.ImageID != "", "profile_image_url": img,
 		"primary_email_address_id": nullIfEmpty(u.PrimaryEmailID), "primary_phone_number_id": nil,
 		"primary_web3_wallet_id": nil, "password_enabled": u.PasswordHash != "",
 		"two_factor_enabled": false, "totp_enabled": false, "backup_code_enabled": false,
@@ -128,6 +114,33 @@ func (r *render) user(u *userRecord) (object, error) {
 		"mfa_enabled_at": nil, "mfa_disabled_at": nil, "legal_accepted_at": nil,
 		"organization_memberships": memberships,
 	}, nil
+}
+
+// userImage is the uploaded profile image, else generated initials.
+func (r *render) userImage(u *userRecord) string {
+	if u.ImageID != "" {
+		return r.s.imageURL(u.ImageID)
+	}
+	return r.avatarURL(u.FirstName, u.LastName, primaryAddress(u), u.ID)
+}
+
+// emailAddress renders one of the user's addresses (spec: EmailAddress).
+func (r *render) emailAddress(u *userRecord, e *emailRecord) object {
+	var linked []object
+	for _, a := range u.External {
+		if strings.EqualFold(a.Email, e.Address) {
+			linked = append(linked, object{"type": a.Provider, "id": a.ID})
+		}
+	}
+	var v any = verifiedVerification(e.Strategy)
+	if !e.Verified {
+		v = r.verification(e.Verification) // null until a code is prepared, as in Clerk
+	}
+	return object{
+		"id": e.ID, "object": "email_address", "email_address": e.Address, "reserved": false,
+		"verification": v, "linked_to": nonNilObjects(linked), "matches_sso_connection": false,
+		"created_at": e.CreatedAt, "updated_at": e.UpdatedAt,
+	}
 }
 
 func (r *render) membership(u *userRecord, m *membershipRecord) (object, error) {
@@ -152,10 +165,10 @@ func (r *render) membership(u *userRecord, m *membershipRecord) (object, error) 
 }
 
 func (r *render) publicUserData(u *userRecord) object {
-	img := r.avatarURL(u.FirstName, u.LastName, primaryAddress(u), u.ID)
+	img := r.userImage(u)
 	return object{
 		"first_name": nullIfEmpty(u.FirstName), "last_name": nullIfEmpty(u.LastName),
-		"image_url": img, "has_image": false, "identifier": primaryAddress(u),
+		"image_url": img, "has_image": u.ImageID != "", "identifier": primaryAddress(u),
 		"username": nil, "profile_image_url": img, "user_id": u.ID,
 	}
 }
@@ -300,8 +313,7 @@ func (r *render) signIn(si *signInRecord) (object, error) {
 		}
 		if u != nil {
 			factors = firstFactors(u)
-			img := r.avatarURL(u.FirstName, u.LastName, primaryAddress(u), u.ID)
-			userData = object{"first_name": nullIfEmpty(u.FirstName), "last_name": nullIfEmpty(u.LastName), "image_url": img, "has_image": false}
+			userData = object{"first_name": nullIfEmpty(u.FirstName), "last_name": nullIfEmpty(u.LastName), "image_url": r.userImage(u), "has_image": u.ImageID != ""}
 		}
 	}
 	supported := []string{"email_address"}

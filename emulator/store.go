@@ -141,6 +141,8 @@ type emailRecord struct {
 	Strategy  string `json:"strategy"` // how it was verified: admin, email_code, from_oauth_github, ...
 	CreatedAt int64  `json:"created_at"`
 	UpdatedAt int64  `json:"updated_at"`
+	// Verification is the pending code of an address added from the profile.
+	Verification *verificationRecord `json:"verification,omitempty"`
 }
 
 type externalAccountRecord struct {
@@ -170,6 +172,7 @@ type userRecord struct {
 	PasswordUpdatedAt int64                   `json:"password_updated_at,omitempty"`
 	Emails            []emailRecord           `json:"emails"`
 	PrimaryEmailID    string                  `json:"primary_email_id"`
+	ImageID           string                  `json:"image_id,omitempty"` // an uploaded profile image
 	External          []externalAccountRecord `json:"external,omitempty"`
 	Memberships       []membershipRecord      `json:"memberships,omitempty"`
 	UnsafeMetadata    map[string]any          `json:"unsafe_metadata,omitempty"`

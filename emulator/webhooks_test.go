@@ -86,3 +86,25 @@ func TestWebhooksWaitForTheAPI(t *testing.T) {
 		t.Fatalf("the queued user.created was not delivered after the restart: %v", body)
 	}
 }
+
+// The demo API copies image_url from webhooks; the emulator's port changes from
+// run to run, so a restart re-announces the users and the API's copy follows.
+func TestImageURLFollowsARestart(t *testing.T) {
+	dir := t.TempDir()
+	e1 := start(t, Options{Dir: dir})
+	e1.waitWebhooks()
+	if err := e1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2 := start(t, Options{Dir: dir})
+	if e2.FrontendAPIURL() == e1.FrontendAPIURL() {
+		t.Skip("the second start got the same port; nothing to re-announce") // ephemeral ports rarely repeat
+	}
+	e2.waitWebhooks()
+	n := e2.native()
+	sid := n.signIn(t, e2.user("ada@example.com"))
+	_, body := e2.api("GET", "/api/me", n.token4(t, sid, nil), "")
+	if img := str(body, "user", "image_url"); !strings.HasPrefix(img, e2.FrontendAPIURL()+"/") {
+		t.Fatalf("the API's image_url %q is not on this run's origin %s", img, e2.FrontendAPIURL())
+	}
+}

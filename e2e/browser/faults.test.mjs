@@ -42,7 +42,7 @@ test('identity service down while signed in: offline, not signed out, and back',
   // A call now fails with a readable error, and nobody is signed out.
   await page.click('#api-me');
   await page.waitForFunction(() => document.getElementById('api-error').textContent !== '', null, { timeout: 30000 });
-  assert.match(await page.innerText('#api-error'), /did not answer|Could not get a session token/);
+  assert.match(await page.textContent('#api-error-text'), /did not answer|could not be renewed/);
   assert.equal(await page.evaluate(() => document.body.dataset.screen), 'signed-in');
   // A restart of the page while offline shows the offline screen, not the sign-in card.
   await page.reload();
@@ -86,10 +86,10 @@ test('protected API failing: errors are shown, a retry works, bad tokens are nev
   await signIn(page, users[0]);
 
   await page.waitForFunction(() => /500/.test(document.getElementById('api-error').textContent), null, { timeout: 20000 });
-  assert.match(await page.innerText('#api-error'), /The API answered 500: database on fire/);
+  assert.match(await page.textContent('#api-error-text'), /The API had a problem \(500: database on fire\)/);
   await page.click('#api-me');
   await page.waitForFunction(() => document.getElementById('api-result').textContent.includes('user_from_fake_api'), null, { timeout: 20000 });
-  assert.equal(await page.innerText('#api-error'), '');
+  assert.equal(await page.textContent('#api-error-text'), '');
   assert.ok(seenAuth.every((a) => /^Bearer eyJ/.test(a)), 'every call carried a bearer JWT');
 
   // Invalid and expired-looking tokens are refused in Go and never reach the API.

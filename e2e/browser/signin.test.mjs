@@ -71,11 +71,11 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
 
   // /api/me is called on arrival; the answer names this user.
   await page.waitForFunction(() => document.getElementById('api-result').textContent.includes('user_'), null, { timeout: 15000 });
-  const me = JSON.parse(await page.innerText('#api-result'));
+  const me = JSON.parse(await page.textContent('#api-result'));
   assert.equal(JSON.stringify(me).includes(ada.email), true, 'the API knows the user');
   await page.click('#api-me');
   await page.waitForFunction(() => !document.getElementById('api-me').disabled);
-  assert.equal(await page.innerText('#api-error'), '');
+  assert.equal(await page.textContent('#api-error-text'), '');
 
   // Favourite colour: change, then read back from the API.
   await page.locator('#color-input').fill('#00aa88');

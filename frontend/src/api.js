@@ -1,7 +1,20 @@
 // The panel that calls the protected API through Go. The page passes a fresh
 // session token with each call; Go verifies it before sending it anywhere.
-import { CallAPI } from '../wailsjs/go/main/App';
+import { CallAPI, Health } from '../wailsjs/go/main/App';
 import { el } from './ui.js';
+
+// tokenWait bounds how long a call waits for ClerkJS to mint a session token: with
+// the identity service gone and the cached token expired, getToken would retry for
+// minutes. Go bounds the API request itself (15 s).
+const tokenWait = 15000;
+
+function withTimeout(promise, ms) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { timeout: true })), ms); }),
+  ]);
+}
 
 // call sends one request; on a 401 or a rejected token it gets a fresh token and retries once.
 export async function call(clerk, method, path, body) {
@@ -9,9 +22,17 @@ export async function call(clerk, method, path, body) {
   for (let attempt = 0; attempt < 2; attempt++) {
     let token;
     try {
-      token = await clerk.session.getToken(attempt ? { skipCache: true } : undefined);
+      if (!clerk.session) return { error: 'You are signed out.', kind: 'session' };
+      token = await withTimeout(clerk.session.getToken(attempt ? { skipCache: true } : undefined), tokenWait);
     } catch (err) {
-      return { error: `Could not get a session token: ${err?.errors?.[0]?.longMessage || err?.message || err}`, kind: 'session' };
+      console.warn('getToken failed', err);
+      const offline = err?.timeout || !(await Health().then((h) => h.identity.online, () => false));
+      return {
+        kind: 'session',
+        error: offline
+          ? 'Your session could not be renewed: the sign-in service did not answer. Check your connection and try again.'
+          : 'Your session could not be renewed. Try again; if it keeps failing, sign out and sign in again.',
+      };
     }
     if (!token) return { error: 'You are signed out.', kind: 'session' };
     res = await CallAPI(method, path, body ? JSON.stringify(body) : '', token);
@@ -20,19 +41,41 @@ export async function call(clerk, method, path, body) {
   return res;
 }
 
-function describe(res) {
+export function describe(res) {
   if (res.error) return res.error;
   let msg = '';
   try { msg = JSON.parse(res.body)?.error?.message || JSON.parse(res.body)?.message || ''; } catch { /* not JSON */ }
-  return `The API answered ${res.status}${msg ? `: ${msg}` : ''}.`;
+  const what = res.status >= 500 ? 'The API had a problem' : res.status === 403 ? 'The API refused this' : 'The API did not accept the request';
+  return `${what} (${res.status}${msg ? `: ${msg}` : ''}). Try again in a moment.`;
 }
+
+// meCard shows /api/me's answer as a person reads it, with the raw JSON one click away.
+function meCard(body) {
+  let me;
+  try { me = JSON.parse(body); } catch { return el('pre', { class: 'result' }, body); }
+  const u = me.user || {};
+  const name = [u.first_name, u.last_name].filter(Boolean).join(' ');
+  const row = (k, v) => v ? el('tr', {}, el('th', {}, k), el('td', {}, v)) : null;
+  const expires = me.session?.expires_at ? new Date(me.session.expires_at).toLocaleTimeString() : '';
+  return el('div', { class: 'answer' },
+    el('table', { class: 'about', id: 'api-answer' },
+      row('Name', name || '—'),
+      row('Email', u.email),
+      row('User id', me.session?.user_id || u.id),
+      row('Session', me.session?.session_id),
+      row('Token valid until', expires)),
+    el('details', {}, el('summary', {}, 'Raw answer'), el('pre', { id: 'api-result', class: 'result' }, JSON.stringify(me, null, 2))));
+}
+
+let showMe = () => {};
+let showError = () => {};
 
 // loadProfile fills the panel with /api/me, then the favourite colour; it returns
 // /api/me's status as soon as that has arrived.
 export async function loadProfile(clerk) {
   const me = await call(clerk, 'GET', '/api/me');
-  if (me.status === 200) document.getElementById('api-result').textContent = JSON.stringify(JSON.parse(me.body), null, 2);
-  else document.getElementById('api-error').textContent = describe(me);
+  if (me.status === 200) showMe(me.body);
+  else showError(describe(me), () => loadProfile(clerk));
   colorCall(clerk, 'GET');
   return me.status || me.kind || 'error';
 }
@@ -45,53 +88,68 @@ let colorSeq = 0;
 async function colorCall(clerk, method, body) {
   const seq = ++colorSeq;
   const res = await call(clerk, method, '/api/favorite-color', body);
-  if (seq === colorSeq) showColorResult(res);
+  if (seq === colorSeq) showColorResult(res, method, () => colorCall(clerk, method, body));
 }
 
 export function apiPanel(clerk, onDone) {
-  const out = el('pre', { id: 'api-result', class: 'result' }, 'Press a button to call the API.');
-  const err = el('p', { id: 'api-error', class: 'error-text', role: 'alert' });
+  const out = el('div', { id: 'api-out' }, el('p', { class: 'muted' }, 'Press a button to call the API.'));
+  const errText = el('span', { id: 'api-error-text' });
+  const retry = el('button', { id: 'api-retry', class: 'ghost small', hidden: true }, 'Try again');
+  const err = el('p', { id: 'api-error', class: 'error-text', role: 'alert' }, errText, ' ', retry);
   const swatch = el('span', { id: 'color-swatch', class: 'swatch' });
   const colorText = el('span', { id: 'color-value' }, 'unknown');
+  const saved = el('span', { id: 'color-saved', class: 'ok-text', role: 'status' });
   const picker = el('input', { type: 'color', id: 'color-input', value: '#6c47ff', 'aria-label': 'Favourite colour' });
   const buttons = [];
+  const clearError = () => { errText.textContent = ''; retry.hidden = true; };
+  showError = (msg, again) => {
+    errText.textContent = msg;
+    retry.hidden = !again;
+    retry.onclick = again ? () => run(retry, again) : null;
+  };
+  showMe = (body) => out.replaceChildren(meCard(body));
+  // run disables the buttons while one call is out; every call is bounded, so they always come back.
+  async function run(b, fn) {
+    buttons.forEach((x) => { x.disabled = true; });
+    const old = b.textContent;
+    b.textContent = 'Calling…';
+    clearError();
+    saved.textContent = '';
+    try { await fn(); } finally {
+      b.textContent = old;
+      buttons.forEach((x) => { x.disabled = false; });
+      onDone?.();
+    }
+  }
   const btn = (id, label, fn) => {
-    const b = el('button', { id, onclick: async () => {
-      buttons.forEach((x) => { x.disabled = true; });
-      const old = b.textContent;
-      b.textContent = 'Calling…';
-      err.textContent = '';
-      try { await fn(); } finally {
-        b.textContent = old;
-        buttons.forEach((x) => { x.disabled = false; });
-        onDone?.();
-      }
-    } }, label);
+    const b = el('button', { id, onclick: () => run(b, fn) }, label);
     buttons.push(b);
     return b;
   };
-  showColorResult = (res) => {
-    if (res.status !== 200) { err.textContent = describe(res); return; }
+  showColorResult = (res, method, again) => {
+    if (res.status !== 200) { showError(describe(res), again); return; }
     const c = JSON.parse(res.body);
     const value = c.hex || c.color;
     colorText.textContent = c.color ? `${c.color}${c.hex && c.hex !== c.color ? ` (${c.hex})` : ''}` : 'not set yet';
     swatch.style.background = value || 'transparent';
     if (c.hex) picker.value = c.hex;
+    if (method === 'PUT') saved.textContent = 'Saved ✓';
+  };
+  const whoAmI = async () => {
+    const res = await call(clerk, 'GET', '/api/me');
+    if (res.status === 200) showMe(res.body);
+    else showError(describe(res), whoAmI);
   };
   const panel = el('section', { class: 'card', id: 'api-panel' },
     el('h2', {}, 'Protected API'),
     el('p', { class: 'muted' }, 'Each call sends a session token that Go has verified.'),
     el('div', { class: 'row' },
-      btn('api-me', 'Who am I?', async () => {
-        const res = await call(clerk, 'GET', '/api/me');
-        if (res.status === 200) out.textContent = JSON.stringify(JSON.parse(res.body), null, 2);
-        else err.textContent = describe(res);
-      }),
+      btn('api-me', 'Who am I?', whoAmI),
       btn('color-load', 'Read favourite colour', () => colorCall(clerk, 'GET')),
     ),
     el('div', { class: 'row' }, swatch, colorText),
     el('div', { class: 'row' }, picker,
-      btn('color-save', 'Save colour', () => colorCall(clerk, 'PUT', { color: picker.value }))),
+      btn('color-save', 'Save colour', () => colorCall(clerk, 'PUT', { color: picker.value })), saved),
     err,
     out,
   );

@@ -40,6 +40,7 @@ async function copy() {
 function showManual(url) {
   manualURL = url;
   panel();
+  $('oauth-text').textContent = 'Finish signing in in your browser. This window will come back when you are done.';
   $('oauth-manual').hidden = false;
   $('oauth-url').value = url;
 }
@@ -69,7 +70,8 @@ export const oauthTransport = {
     try {
       const out = await OAuthOpen(String(url));
       document.body.dataset.oauth = out.error ? `failed:${out.code || 'error'}` : 'done';
-      showErrors(out.error ? [`Social sign-in: ${out.error}`] : []);
+      // Cancel pressed here is the person's own choice, not an error to alert about.
+      showErrors(out.error && out.code !== 'cancelled' ? [`Social sign-in: ${out.error}`] : []);
       // ClerkJS finishes (or reports the provider's failure) from the callback URL.
       if (out.callbackUrl) return { callbackUrl: out.callbackUrl };
       throw new Error(out.error || 'Social sign-in did not finish.');

@@ -34,6 +34,8 @@ export async function startClerk(status) {
       routerPush: () => {},
       routerReplace: () => {},
       __internal_oauthTransport: oauthTransport,
+      // Clerk's dialogs (Manage account) fit the window with a margin at every size.
+      appearance: { elements: { modalContent: { maxHeight: 'calc(100vh - 32px)', marginBottom: '16px' } } },
     });
   } catch (err) {
     refreshHealth();
@@ -53,18 +55,44 @@ function render() {
   const user = clerk.user;
   const view = user ? `signed-in:${user.id}` : 'signed-out';
   $('st-session').textContent = `Session: ${user ? 'signed in' : 'signed out'}`;
-  if (view === shown) return;
+  // A hint for the next start (not a secret): was someone signed in here?
+  try { if (user) localStorage.setItem(signedInHint, '1'); } catch { /* storage may be unavailable */ }
+  if (view === shown) {
+    // Same person, new details (a rename or a new avatar in Manage account).
+    if (user) fillProfile(user);
+    return;
+  }
   shown = view;
   return user ? showSignedIn(user) : showSignedOut();
 }
 
+const signedInHint = 'deskclerk:was-signed-in';
+
+// fillProfile shows Clerk's user object on the profile card; ClerkJS's listener
+// calls render() on every change of it, so the card follows Manage account.
+function fillProfile(user) {
+  const email = user.primaryEmailAddress?.emailAddress || '';
+  const name = user.fullName || user.username || email;
+  const img = $('profile-avatar');
+  if (!img) return;
+  if (img.getAttribute('src') !== user.imageUrl) img.src = user.imageUrl;
+  $('profile-name').textContent = name;
+  $('profile-email').textContent = email;
+}
+
 async function showSignedOut() {
   clerk.unmountUserButton($('user-button'));
+  // Clerk's cards route with the hash; a route left over from sign-up (for example
+  // #/create/verify-email-address) would make the sign-in card render nothing.
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  $('st-api').textContent = 'API: —';
+  $('st-api').classList.remove('warn');
   const mount = el('div', { id: 'sign-in' });
+  // Above the card, so it is in view at the smallest window size too.
   const hint = emulatorMode && el('p', { class: 'hint', id: 'emulator-hint' },
-    'Local emulator: sign up with any address containing +clerk_test (e.g. you+clerk_test@example.com; code 424242), ',
-    'or use a demo account (ada@example.com, grace@example.com) — `make demo-users` prints their passwords while the app is closed.');
-  $('app').replaceChildren(el('section', { class: 'signin-wrap', id: 'signed-out' }, mount, hint));
+    'Local emulator: sign up with any address containing +clerk_test (code 424242), or use ada@example.com or ',
+    'grace@example.com — `make demo-users` prints their passwords while the app is closed.');
+  $('app').replaceChildren(el('section', { class: 'signin-wrap', id: 'signed-out' }, hint, mount));
   clerk.mountSignIn(mount, { withSignUp: true });
   // The card renders asynchronously; the screen counts as shown once its form is there.
   for (let i = 0; i < 300 && !mount.querySelector('input'); i++) await afterPaint();
@@ -75,17 +103,16 @@ function showSignedIn(user) {
   // Ask the API who we are straight away: it proves the session works end to end.
   // The call goes out before the screen is built; the answer lands in it.
   const me = loadProfile(clerk);
-  const email = user.primaryEmailAddress?.emailAddress || '';
-  const name = user.fullName || user.username || email;
   const profile = el('section', { class: 'card profile', id: 'profile' },
-    el('img', { class: 'avatar', src: user.imageUrl, alt: '' }),
+    el('img', { class: 'avatar', id: 'profile-avatar', alt: '' }),
     el('div', {},
-      el('h1', { id: 'profile-name' }, name),
-      el('p', { id: 'profile-email' }, email),
+      el('h1', { id: 'profile-name' }),
+      el('p', { id: 'profile-email' }),
     ),
     el('button', { class: 'ghost', id: 'sign-out', onclick: signOut }, 'Sign out'),
   );
   showScreen('signed-in', el('div', { class: 'stack' }, profile, apiPanel(clerk, refreshHealth)));
+  fillProfile(user);
   me.then((status) => {
     Ready(`api-me:${status}`).catch(() => {});
     refreshHealth();
@@ -105,6 +132,7 @@ async function signOut() {
   await SignedOut().catch((err) => showErrors([`Could not clear the keychain: ${err}`]));
   try { localStorage.clear(); sessionStorage.clear(); } catch { /* storage may be unavailable */ }
   render();
+  refreshHealth();
 }
 
 // Clerk's sign-in card routes with the URL hash (#/factor-one, …); report each step
@@ -122,11 +150,17 @@ function showOffline(err) {
   const card = el('section', { class: 'card center', id: 'offline' },
     el('h1', {}, code === 'keychain_unavailable' ? 'The keychain did not answer' : 'Cannot reach the sign-in service'),
     el('p', {}, reason),
-    el('p', {}, 'You have not been signed out. Desk Clerk will try again.'),
+    el('p', {}, wasSignedIn()
+      ? 'You have not been signed out. Desk Clerk will try again.'
+      : 'You can sign in once it is reachable again. Desk Clerk will try again.'),
     el('button', { id: 'retry', onclick: () => location.reload() }, 'Try again'),
   );
   showScreen('offline', card);
   setTimeout(() => { if (shown === 'offline') location.reload(); }, 10000);
+}
+
+function wasSignedIn() {
+  try { return localStorage.getItem(signedInHint) === '1'; } catch { return false; }
 }
 
 async function refreshHealth() {
@@ -137,8 +171,10 @@ async function refreshHealth() {
     $('st-keychain').title = kc.summary || '';
     $('st-keychain').classList.toggle('warn', !kc.persistent);
     const api = h.api;
-    $('st-api').textContent = `API: ${!api.checked ? 'not called yet' : api.reachable ? `reachable (${api.status})` : 'unreachable'}`;
-    $('st-api').classList.toggle('warn', api.checked && !api.reachable);
+    if (clerk?.user) { // signed out, the last call's outcome says nothing about now
+      $('st-api').textContent = `API: ${!api.checked ? 'not called yet' : api.reachable ? `reachable (${api.status})` : 'unreachable'}`;
+      $('st-api').classList.toggle('warn', api.checked && !api.reachable);
+    }
     if (!h.identity.online && clerk?.user) $('st-session').textContent = 'Session: signed in (offline)';
   } catch { /* the status line is best effort */ }
 }
