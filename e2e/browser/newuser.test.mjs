@@ -201,6 +201,14 @@ test('an API call with the identity service gone and the token expired: a clear 
     const color = await page.evaluate(() => getComputedStyle(document.getElementById('api-error')).color);
     assert.equal(color, 'rgb(138, 28, 28)', 'errors are in the error colour');
     await page.screenshot({ path: artifact('newuser-api-offline.png') });
+
+    // Someone who never signed in on this page is not told "you have not been signed out".
+    const fresh = await browser.newContext({ viewport: minSize });
+    const other = await fresh.newPage();
+    await other.goto(app.url);
+    await other.waitForFunction(() => document.body.dataset.screen === 'offline', null, { timeout: 60000 });
+    assert.doesNotMatch(await other.textContent('#offline'), /not been signed out/);
+    await fresh.close();
   } finally {
     em = await startEmulator(join(dir, 'emu'), addrs);
   }

@@ -81,6 +81,7 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
   await page.locator('#color-input').fill('#00aa88');
   await page.click('#color-save');
   await page.waitForFunction(() => document.getElementById('color-value').textContent.includes('#00aa88'), null, { timeout: 15000 });
+  assert.match(await page.textContent('#color-saved'), /Saved/, 'a save is confirmed');
   await page.click('#color-load');
   await page.waitForFunction(() => !document.getElementById('color-load').disabled);
   assert.match(await page.innerText('#color-value'), /#00aa88/);
@@ -161,12 +162,14 @@ test('social sign-in: cancel, and no browser (copy the address, finish by hand)'
   await page.waitForSelector('#oauth-panel', { state: 'detached', timeout: 10000 });
   assert.equal((await page.evaluate(() => window.go.main.App.OAuthStatus())).active, false);
   assert.equal(await page.evaluate(() => document.body.dataset.screen), 'signed-out');
+  assert.equal(await page.isVisible('#errors'), false, 'a Cancel of one\'s own raises no alert');
 
   // No browser at all: the window shows the address with a Copy button; opening it
   // by hand still completes the sign-in.
   shim.set({ noBrowser: true });
   await page.click('.cl-socialButtonsBlockButton__github');
   await page.waitForSelector('#oauth-manual:not([hidden])', { timeout: 15000 });
+  assert.doesNotMatch(await page.textContent('#oauth-text'), /just opened/, 'no claim that a browser opened');
   const url = await page.inputValue('#oauth-url');
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\//);
   assert.ok(await page.isVisible('#oauth-copy'));
