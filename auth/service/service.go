@@ -25,6 +25,17 @@ import (
 // AppName namespaces keychain entries and state directories.
 const AppName = "deskclerk"
 
+// KeychainApp is the keychain's application name for a build: development builds
+// keep their sign-in apart from release builds' ("deskclerk-dev (host)"), so a
+// development build never uses, rotates or deletes a release build's sign-in,
+// even against the same Clerk instance.
+func KeychainApp(cfg config.Config) string {
+	if cfg.Release() {
+		return AppName
+	}
+	return AppName + "-dev"
+}
+
 // Service is the assembled auth stack.
 type Service struct {
 	Config         config.Config
@@ -107,10 +118,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 		return nil, fmt.Errorf("session verifier: %w", err)
 	}
 
-	s.Store = keychain.Open(ctx, keychain.Options{App: AppName, Instance: s.Instance.FrontendAPI, Backend: backend, Logger: log.With("component", "keychain")})
+	s.Store = keychain.Open(ctx, keychain.Options{App: KeychainApp(cfg), Instance: s.Instance.FrontendAPI, Backend: backend, Logger: log.With("component", "keychain")})
 
 	up, _ := url.Parse(fapiURL)
-	if s.Gateway, err = gateway.New(gateway.Options{Upstream: up, Store: s.Store, Logger: log.With("component", "gateway")}); err != nil {
+	if s.Gateway, err = gateway.New(gateway.Options{Upstream: up, Store: s.Store, Key: cfg.GatewayKey, Logger: log.With("component", "gateway")}); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -2,6 +2,7 @@
 // the real ClerkJS from npm, the embedded emulator, and a real Secret Service.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,12 @@ import { startApp, launchBrowser, signIn, artifact, seedEmulator, keychainSecret
 let app, browser, users, shim;
 const dir = mkdtempSync(join(tmpdir(), 'deskclerk-signin-'));
 
+// A release build's sign-in for the same instance: the dev build must never use,
+// rotate or delete it.
+const releaseSignIn = 'release-build-client-token-must-stay';
+
 before(async () => {
+  execFileSync('secret-tool', ['store', '--label=deskclerk release', 'service', 'deskclerk (clerk.deskclerk.localhost)', 'username', '__clerk_client_jwt'], { input: releaseSignIn });
   users = await seedEmulator(join(dir, 'emu'));
   shim = browserShim(dir);
   app = await startApp({
@@ -106,6 +112,7 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
   await page.click('#sign-out');
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
   assert.deepEqual(keychainSecrets(), []);
+  assert.deepEqual(keychainSecrets('deskclerk'), [releaseSignIn], "the release build's sign-in was not touched");
   assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
   await page.reload();
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 20000 });

@@ -64,6 +64,9 @@ type Config struct {
 	OAuthPort         int    // fixed loopback port for social sign-in; 0 means ephemeral
 	Channel           string // "development" or "release"
 	Version           string
+	// GatewayKey is made anew by main at each launch (never read from settings):
+	// the gateway serves only requests that carry it, and only the app's page gets it.
+	GatewayKey string
 }
 
 // Release reports whether this is a release build.
