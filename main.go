@@ -70,10 +70,10 @@ func main() {
 		AssetServer: &assetserver.Options{Assets: assets, Middleware: func(next http.Handler) http.Handler {
 			return app.gateway(pageMiddleware(cfg)(next))
 		}},
-		Logger:      wailsLogger{log},
-		OnStartup:   app.startup,
-		OnShutdown:  app.shutdown,
-		Bind:        []any{app},
+		Logger:     wailsLogger{log},
+		OnStartup:  app.startup,
+		OnShutdown: app.shutdown,
+		Bind:       []any{app},
 		// One app per user session: a second launch hands over to the running one
 		// (over D-Bus on Linux) and exits; the running window comes to the front.
 		// What the second process sends (its arguments and working directory) is

@@ -32,7 +32,7 @@ func TestRedact(t *testing.T) {
 		// By value shape, whatever the attribute is called.
 		{"client token under an innocent name", func(l *slog.Logger) { l.Info("saved", "value", sampleJWT) }, sampleJWT, "saved"},
 		{"bearer of any shape", func(l *slog.Logger) { l.Info("req", "header", "Bearer opaque.value_123") }, "opaque.value_123", "Bearer"},
-		{"svix secret", func(l *slog.Logger) { l.Info("cfg", "webhook", "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") }, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "cfg"},
+		{"svix secret", func(l *slog.Logger) { l.Info("cfg", "webhook", "whsec_"+"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") }, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "cfg"},
 		// By explicit name.
 		{"verification code", func(l *slog.Logger) { l.Info("sent", "verification_code", "424242") }, "424242", "sent"},
 		{"suffix _token", func(l *slog.Logger) { l.Info("x", "session_token", "opaque-session") }, "opaque-session", "x"},
