@@ -334,6 +334,32 @@ type clerkEvent struct {
 	} `json:"data"`
 }
 
+// apply changes the store as ev says; on failure it has answered w and reports false.
+func (s *Server) apply(w http.ResponseWriter, ev clerkEvent) bool {
+	switch ev.Type {
+	case "user.created", "user.updated":
+		u := &User{ID: ev.Data.ID, FirstName: ev.Data.FirstName, LastName: ev.Data.LastName, ImageURL: ev.Data.ImageURL,
+			CreatedAt: ev.Data.CreatedAt, UpdatedAt: ev.Data.UpdatedAt}
+		for _, e := range ev.Data.EmailAddresses {
+			if e.ID == ev.Data.PrimaryEmailAddressID || u.Email == "" {
+				u.Email = e.EmailAddress
+			}
+		}
+		if _, err := s.store.upsertUser(u); err != nil {
+			s.internal(w, "store user", err)
+			return false
+		}
+	case "user.deleted":
+		if err := s.store.deleteUser(ev.Data.ID); err != nil {
+			s.internal(w, "delete user", err)
+			return false
+		}
+	default:
+		s.log.Debug("demoapi: webhook ignored", "type", ev.Type)
+	}
+	return true
+}
+
 func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 	if err != nil {
@@ -350,26 +376,24 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_body", "webhook body is not a Clerk event")
 		return
 	}
-	switch ev.Type {
-	case "user.created", "user.updated":
-		u := &User{ID: ev.Data.ID, FirstName: ev.Data.FirstName, LastName: ev.Data.LastName, ImageURL: ev.Data.ImageURL,
-			CreatedAt: ev.Data.CreatedAt, UpdatedAt: ev.Data.UpdatedAt}
-		for _, e := range ev.Data.EmailAddresses {
-			if e.ID == ev.Data.PrimaryEmailAddressID || u.Email == "" {
-				u.Email = e.EmailAddress
-			}
+	id := r.Header.Get("svix-id")
+	dup, err := s.store.seen(id, s.now(), 2*s.cfg.WebhookTolerance)
+	if err != nil {
+		s.internal(w, "record webhook id", err)
+		return
+	}
+	if dup {
+		// Acknowledged, so the sender stops retrying, but not applied again: a
+		// replayed user.created must not bring back a user deleted since.
+		s.log.Info("demoapi: webhook already applied; ignored", "svix_id", id, "type", ev.Type)
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true, "duplicate": true})
+		return
+	}
+	if !s.apply(w, ev) {
+		if err := s.store.unsee(id); err != nil {
+			s.log.Warn("demoapi: could not forget a failed webhook id; its retry will be ignored", "svix_id", id, "err", err)
 		}
-		if _, err := s.store.upsertUser(u); err != nil {
-			s.internal(w, "store user", err)
-			return
-		}
-	case "user.deleted":
-		if err := s.store.deleteUser(ev.Data.ID); err != nil {
-			s.internal(w, "delete user", err)
-			return
-		}
-	default:
-		s.log.Debug("demoapi: webhook ignored", "type", ev.Type)
+		return
 	}
 	s.log.Debug("demoapi: webhook applied", "type", ev.Type, "user", ev.Data.ID)
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})

@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,16 +115,24 @@ func call(t *testing.T, method, url, bearer, body string, hdr http.Header) (int,
 	return resp.StatusCode, m
 }
 
-// deliver posts a signed Clerk event as the emulator (or Clerk) would.
+var msgSeq atomic.Int64
+
+// deliver posts a signed Clerk event as the emulator (or Clerk) would, as a new message.
 func deliver(t *testing.T, s *Server, typ string, data map[string]any, ts time.Time, sec string) (int, map[string]any) {
 	t.Helper()
+	return deliverID(t, s, fmt.Sprintf("msg_%s_%d", typ, msgSeq.Add(1)), typ, data, ts, sec)
+}
+
+// deliverID posts a signed Clerk event with the given svix-id.
+func deliverID(t *testing.T, s *Server, id, typ string, data map[string]any, ts time.Time, sec string) (int, map[string]any) {
+	t.Helper()
 	body, _ := json.Marshal(map[string]any{"type": typ, "object": "event", "data": data})
-	sig, err := SignWebhook(sec, "msg_"+typ, ts, body)
+	sig, err := SignWebhook(sec, id, ts, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return call(t, "POST", s.WebhookURL(), "", string(body), http.Header{
-		"Svix-Id": {"msg_" + typ}, "Svix-Timestamp": {strconv.FormatInt(ts.Unix(), 10)}, "Svix-Signature": {sig}, "Content-Type": {"application/json"},
+		"Svix-Id": {id}, "Svix-Timestamp": {strconv.FormatInt(ts.Unix(), 10)}, "Svix-Signature": {sig}, "Content-Type": {"application/json"},
 	})
 }
 
@@ -299,6 +309,39 @@ func TestWebhooks(t *testing.T) {
 	}
 	if _, body := call(t, "GET", s.URL()+"/api/favorite-color", tok, "", nil); body["color"] != nil {
 		t.Fatalf("data kept after user.deleted: %v", body)
+	}
+}
+
+// A delivery replayed within the timestamp tolerance (a captured request, or a
+// Svix retry of a message already applied) is acknowledged but not applied again:
+// a replayed user.created must not bring back a user deleted since. The svix-ids
+// survive a restart of the API.
+func TestReplayedWebhookIgnored(t *testing.T) {
+	f := newIssuer(t)
+	dir := t.TempDir()
+	s, _ := startAPI(t, f, dir)
+	tok := f.token(t, "user_ada", nil)
+	now := time.Now()
+	created := userData("user_ada", "ada@example.com", "Ada", 10)
+	if code, body := deliverID(t, s, "msg_created_1", "user.created", created, now, secret); code != 200 || body["duplicate"] != nil {
+		t.Fatalf("first delivery: %d %v", code, body)
+	}
+	deliver(t, s, "user.deleted", map[string]any{"id": "user_ada", "deleted": true, "object": "user"}, now, secret)
+	code, body := deliverID(t, s, "msg_created_1", "user.created", created, now, secret)
+	if code != 200 || body["duplicate"] != true {
+		t.Fatalf("replay: %d %v, want 200 and duplicate", code, body)
+	}
+	if _, body := call(t, "GET", s.URL()+"/api/me", tok, "", nil); body["user"] != nil {
+		t.Fatalf("the replayed user.created brought the deleted user back: %v", body)
+	}
+	s.Close()
+	s2, _ := startAPI(t, f, dir)
+	if _, body := deliverID(t, s2, "msg_created_1", "user.created", created, now, secret); body["duplicate"] != true {
+		t.Fatalf("replay after a restart: %v", body)
+	}
+	// A new message about the same user is applied.
+	if _, body := deliver(t, s2, "user.created", created, now, secret); body["duplicate"] != nil {
+		t.Fatalf("a new message was taken for a replay: %v", body)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,8 +16,9 @@ import (
 const DBFile = "demoapi.db"
 
 var (
-	bucketUsers  = []byte("users")  // user id -> User (synced from webhooks)
-	bucketColors = []byte("colors") // user id -> FavoriteColor
+	bucketUsers    = []byte("users")    // user id -> User (synced from webhooks)
+	bucketColors   = []byte("colors")   // user id -> FavoriteColor
+	bucketWebhooks = []byte("webhooks") // svix-id -> when it was applied (Unix seconds, decimal)
 )
 
 // User is the API's copy of a Clerk user, kept in step by webhooks.
@@ -48,7 +50,7 @@ func openStore(path string) (*store, error) {
 		return nil, fmt.Errorf("open demo API database %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketUsers, bucketColors} {
+		for _, b := range [][]byte{bucketUsers, bucketColors, bucketWebhooks} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -127,4 +129,34 @@ func (s *store) color(userID string) (c *FavoriteColor, err error) {
 
 func (s *store) setColor(userID string, c FavoriteColor) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bucketColors, userID, c) })
+}
+
+// seen records svixID as delivered at now and reports whether it already was:
+// Svix redelivers a message with the same svix-id, and a captured delivery can be
+// replayed while its timestamp is within the tolerance. IDs older than keep are
+// dropped (their deliveries fail the timestamp check anyway).
+func (s *store) seen(svixID string, now time.Time, keep time.Duration) (dup bool, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketWebhooks)
+		if b.Get([]byte(svixID)) != nil {
+			dup = true
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if at, err := strconv.ParseInt(string(v), 10, 64); err != nil || now.Sub(time.Unix(at, 0)) > keep {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+			}
+		}
+		return b.Put([]byte(svixID), []byte(strconv.FormatInt(now.Unix(), 10)))
+	})
+	return dup, err
+}
+
+// unsee forgets svixID after its delivery could not be applied, so that the
+// sender's retry is applied.
+func (s *store) unsee(svixID string) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketWebhooks).Delete([]byte(svixID)) })
 }
