@@ -18,6 +18,7 @@ import (
 	"deskclerk/auth/instance"
 	"deskclerk/auth/keychain"
 	"deskclerk/auth/loopback"
+	"deskclerk/auth/signinurl"
 	"deskclerk/auth/verify"
 	"deskclerk/internal/config"
 )
@@ -142,8 +143,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 				}
 			},
 		},
-		// The emulator's consent page is plain http on loopback; Clerk's is https.
-		Opener:       browseropen.System{AllowHTTPLoopback: cfg.UseEmulator()},
+		// Only addresses of a sign-in against this instance open (the emulator's
+		// consent page is plain http on loopback; Clerk's pages are https).
+		Opener:       signinurl.Opener{FrontendAPI: up, Next: browseropen.System{AllowHTTPLoopback: cfg.UseEmulator()}},
 		OnOpenFailed: hooks.OAuthOpenFailed,
 	})
 	return s, nil

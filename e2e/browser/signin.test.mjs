@@ -151,6 +151,18 @@ test('social sign-in through the system browser: approve, deny, first-time user'
   await page.click('#sign-out');
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
   assert.match(shim.log(), /deny ok[\s\S]*approve ok[\s\S]*approve ok/);
+
+  // The page asking Go to open anything else (a phishing page) gets a clear refusal,
+  // and no browser is started for it.
+  const visits = shim.log();
+  const refused = await page.evaluate(async () => {
+    const App = window.go.main.App;
+    await App.OAuthRedirectURL();
+    return App.OAuthOpen('https://evil.example/login?redirect_uri=https%3A%2F%2Fevil.example%2Fv1%2Foauth_callback');
+  });
+  assert.match(refused.error, /refused to open that address.*not a sign-in address of 127\.0\.0\.1:\d+/);
+  assert.equal(refused.error.includes('evil'), false, 'the refusal does not repeat the address');
+  assert.equal(shim.log(), visits, 'no browser was started for it');
   await page.close();
 });
 
