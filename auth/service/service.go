@@ -156,6 +156,9 @@ func (s *Service) Close() {
 	if s.OAuth != nil {
 		s.OAuth.Close()
 	}
+	if s.Store != nil {
+		s.Store.Close() // stop retrying a keychain that never answered
+	}
 	if s.Verifier != nil {
 		_ = s.Verifier.Close()
 	}
