@@ -2,9 +2,9 @@
 
 // The dev-tagged build also serves the page and its bindings over HTTP on
 // loopback (Wails' dev server, for a browser or Playwright). Two things make that
-// server safer: the page's gateway key travels in the URL fragment, which only
-// whoever started the app sees (the server never sends it); and the bindings'
-// websocket refuses pages of other origins.
+// server safer: the page's gateway key travels in the page's address, which only
+// whoever started the app sees (the server never puts it in a page); and the
+// bindings' websocket refuses pages of other origins.
 package main
 
 import (
@@ -54,7 +54,8 @@ func sameOriginWebsocket(r *http.Request) bool {
 }
 
 // announceDevPage prints the dev server's page address with this launch's gateway
-// key in its fragment: only that address can use the sign-in. To stdout, not the
+// key in its query (not the fragment: Clerk's UI routes by the fragment): only
+// that address can use the sign-in. To stdout, not the
 // log, so the key never lands in a file.
 func announceDevPage(w io.Writer, key string) {
 	addr := os.Getenv("devserver") // how Wails' own dev flags can also be given
@@ -67,6 +68,6 @@ func announceDevPage(w io.Writer, key string) {
 		}
 	}
 	if addr != "" {
-		fmt.Fprintf(w, "Desk Clerk dev page: http://%s/#%s=%s\n", addr, devKeyParam, key)
+		fmt.Fprintf(w, "Desk Clerk dev page: http://%s/?%s=%s\n", addr, devKeyParam, key)
 	}
 }

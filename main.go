@@ -27,7 +27,7 @@ import (
 	"deskclerk/internal/paths"
 )
 
-// devKeyParam names the gateway key in the dev server page's URL fragment
+// devKeyParam names the gateway key in the dev server page's URL query
 // (frontend/src/session.js reads it).
 const devKeyParam = "gateway-key"
 

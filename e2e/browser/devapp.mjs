@@ -30,7 +30,7 @@ async function startXvfb() {
 
 // startApp launches the dev binary with extra env; returns {url, origin, stop, log, dataDir}.
 // url is the page address the app prints, with this launch's gateway key in its
-// fragment; origin is the bare server address, as any other local program sees it.
+// query; origin is the bare server address, as any other local program sees it.
 export async function startApp(env = {}, dataDir = mkdtempSync(join(tmpdir(), 'deskclerk-e2e-'))) {
   const bin = process.env.DESKCLERK_DEV_BIN || join(repo, 'build', 'bin', 'deskclerk-dev');
   if (!existsSync(bin)) throw new Error(`dev binary ${bin} missing: run make build-dev`);
@@ -74,7 +74,7 @@ export async function startApp(env = {}, dataDir = mkdtempSync(join(tmpdir(), 'd
     clearTimeout(t);
     xvfb.stop();
   };
-  if (!url.startsWith(`${origin}/#gateway-key=`)) throw new Error(`unexpected dev page address ${url}`);
+  if (!url.startsWith(`${origin}/?gateway-key=`)) throw new Error(`unexpected dev page address ${url}`);
   return { url, origin, stop, log: () => log, dataDir };
 }
 

@@ -13,11 +13,11 @@ let shown = ''; // the view on screen: signed-out | signed-in:<user id> | offlin
 let emulatorMode = false;
 
 // gatewayKey is this launch's gateway key: Go writes it into the window's page; a
-// page opened from the dev server has it in the URL fragment the dev build printed.
+// page opened from the dev server has it in the address the dev build printed.
 function gatewayKey() {
   const meta = document.querySelector('meta[name="deskclerk-gateway-key"]');
   if (meta) return meta.content;
-  return new URLSearchParams(location.hash.slice(1)).get('gateway-key') || '';
+  return new URLSearchParams(location.search).get('gateway-key') || '';
 }
 
 export async function startClerk(status) {
