@@ -19,6 +19,10 @@ import (
 	"github.com/gorilla/websocket"
 )
 
+// devKeyParam names the gateway key in the dev server page's URL query
+// (frontend/src/session.js reads it).
+const devKeyParam = "gateway-key"
+
 // devServer: this build has Wails' dev server (see page.Options.GiveKey in main.go).
 const devServer = true
 

@@ -27,10 +27,6 @@ import (
 	"deskclerk/internal/paths"
 )
 
-// devKeyParam names the gateway key in the dev server page's URL query
-// (frontend/src/session.js reads it).
-const devKeyParam = "gateway-key"
-
 //go:embed all:frontend/dist
 var assets embed.FS
 
