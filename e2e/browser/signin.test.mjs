@@ -104,6 +104,15 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
     }
   }
 
+  // Another program on this machine reaching the dev server, without this launch's
+  // key (a plain curl), gets neither the signed-in client nor a session token.
+  for (const [method, path] of [['GET', '/__fapi/v1/client'], ['GET', '/__fapi/v1/me'], ['POST', '/__fapi/v1/client/sessions?_method=GET']]) {
+    const res = await fetch(app.origin + path, { method });
+    const body = await res.text();
+    assert.equal(res.status, 403, `${method} ${path}: ${res.status}`);
+    assert.doesNotMatch(body, /sess_|user_|eyJ/, `${method} ${path} leaked the sign-in: ${body.slice(0, 200)}`);
+  }
+
   // Reload: still signed in, from the token in Go.
   await page.reload();
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
