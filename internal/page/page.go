@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"html"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 )
@@ -45,26 +44,48 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			rec := httptest.NewRecorder()
-			next.ServeHTTP(rec, r)
-			res := rec.Result()
-			body := rec.Body.Bytes()
-			if res.StatusCode == http.StatusOK {
+			buf := &buffered{header: http.Header{}}
+			next.ServeHTTP(buf, r)
+			if buf.code == 0 {
+				buf.code = http.StatusOK
+			}
+			body := buf.body.Bytes()
+			if buf.code == http.StatusOK {
 				key := ""
 				if o.Key != "" && o.GiveKey != nil && o.GiveKey(r) {
 					key = o.Key
 				}
 				body = Rewrite(body, o.CSP, key)
-				res.Header.Set("Cache-Control", "no-store")
-				res.Header.Set("Content-Length", strconv.Itoa(len(body)))
+				buf.header.Set("Cache-Control", "no-store")
+				buf.header.Set("Content-Length", strconv.Itoa(len(body)))
 			}
-			for k, v := range res.Header {
+			for k, v := range buf.header {
 				w.Header()[k] = v
 			}
-			w.WriteHeader(res.StatusCode)
+			w.WriteHeader(buf.code)
 			_, _ = w.Write(body)
 		})
 	}
+}
+
+// buffered holds a response (index.html: a few KB) so it can be rewritten.
+type buffered struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (b *buffered) Header() http.Header { return b.header }
+
+func (b *buffered) WriteHeader(code int) {
+	if b.code == 0 {
+		b.code = code
+	}
+}
+
+func (b *buffered) Write(p []byte) (int, error) {
+	b.WriteHeader(http.StatusOK)
+	return b.body.Write(p)
 }
 
 // Rewrite replaces the page's Content-Security-Policy meta element with csp (or
