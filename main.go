@@ -5,9 +5,11 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 
 	"github.com/wailsapp/wails/v2"
@@ -21,6 +23,7 @@ import (
 	"deskclerk/auth/service"
 	"deskclerk/internal/config"
 	"deskclerk/internal/logging"
+	"deskclerk/internal/page"
 	"deskclerk/internal/paths"
 )
 
@@ -41,6 +44,9 @@ func main() {
 		os.Exit(2)
 	}
 	log := logging.New(logging.AlsoToFile(os.Stderr, paths.LogDir), cfg.LogLevel)
+	// A new gateway key at each launch; only the app's own page gets it.
+	cfg.GatewayKey = rand.Text()
+	announceDevPage(os.Stdout, cfg.GatewayKey)
 	app := NewApp(cfg, cfgErr, log)
 	// The auth stack starts in OnStartup, after Wails' single-instance check, so a
 	// second launch hands over without opening the emulator or the keychain.
@@ -57,11 +63,13 @@ func main() {
 		MinHeight:        560,
 		BackgroundColour: &options.RGBA{R: 246, G: 247, B: 251, A: 255},
 		// ClerkJS reaches the Frontend API through Go on the page's own origin.
-		AssetServer: &assetserver.Options{Assets: assets, Middleware: app.gateway},
-		Logger:      wailsLogger{log},
-		OnStartup:   app.startup,
-		OnShutdown:  app.shutdown,
-		Bind:        []any{app},
+		AssetServer: &assetserver.Options{Assets: assets, Middleware: func(next http.Handler) http.Handler {
+			return app.gateway(pageMiddleware(cfg)(next))
+		}},
+		Logger:     wailsLogger{log},
+		OnStartup:  app.startup,
+		OnShutdown: app.shutdown,
+		Bind:       []any{app},
 		// One app per user session: a second launch hands over to the running one
 		// (over D-Bus on Linux) and exits; the running window comes to the front.
 		// What the second process sends (its arguments and working directory) is
@@ -85,6 +93,26 @@ func main() {
 		log.Error("app stopped", "err", err)
 		os.Exit(1)
 	}
+}
+
+// pageMiddleware serves index.html with this build's Content-Security-Policy and,
+// to the app's own window, this launch's gateway key. Wails hands the window's
+// requests to the asset server with RemoteAddr 192.0.2.1:1234 (TEST-NET; wails
+// v2.13.0 pkg/assetserver/assetserver_webview.go); the dev server's requests come
+// over TCP from loopback and get no key (its page takes the key from the URL
+// that announceDevPage prints).
+func pageMiddleware(cfg config.Config) func(http.Handler) http.Handler {
+	csp := page.CSPDevelopment
+	if cfg.Release() {
+		csp = page.CSPRelease
+	}
+	return page.Middleware(page.Options{
+		CSP: csp,
+		Key: cfg.GatewayKey,
+		GiveKey: func(r *http.Request) bool {
+			return !devServer || r.RemoteAddr == "192.0.2.1:1234"
+		},
+	})
 }
 
 // dotenvPath is the .env file to read: $DESKCLERK_DOTENV, else ./.env.

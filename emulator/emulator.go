@@ -336,7 +336,7 @@ func (s *Server) sendEmailCode(address, code string) {
 		return
 	}
 	// The code is in the message, not an attribute: a redacting handler would
-	// (rightly) hide an attribute named "code", and this log line is the mailbox.
+	// (rightly) hide an attribute named "verification_code", and this log line is the mailbox.
 	s.log.Info(fmt.Sprintf("emulator: email to %s: your verification code is %s", address, code), "to", address)
 }
 

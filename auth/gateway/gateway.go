@@ -10,6 +10,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +40,9 @@ const DefaultPrefix = "/__fapi"
 // upload is the largest thing it sends).
 const maxBody = 10 << 20
 
+// KeyHeader carries the gateway's per-launch key (Options.Key) on each request.
+const KeyHeader = "X-Deskclerk-Gateway-Key"
+
 // Options configure a Gateway.
 type Options struct {
 	Upstream *url.URL     // Frontend API base, e.g. https://clerk.example.com
@@ -45,6 +50,11 @@ type Options struct {
 	Store    TokenStore   // required
 	Client   *http.Client // default: 20 s timeout, no redirects followed
 	Logger   *slog.Logger
+	// Key, when set, must arrive in KeyHeader on every request. The app makes a
+	// new one at each launch and gives it only to its own page, so another
+	// process that can reach the page's origin (the dev server on loopback)
+	// cannot use the stored sign-in.
+	Key string
 }
 
 // Gateway is an http.Handler; see the package comment.
@@ -54,6 +64,7 @@ type Gateway struct {
 	store  TokenStore
 	client *http.Client
 	log    *slog.Logger
+	key    string
 
 	// saveMu orders token saves by response arrival, so an older rotation never
 	// lands after a newer one.
@@ -88,7 +99,7 @@ func New(o Options) (*Gateway, error) {
 	}
 	up := *o.Upstream
 	up.Path = strings.TrimRight(up.Path, "/")
-	return &Gateway{up: &up, prefix: strings.TrimRight(o.Prefix, "/"), store: o.Store, client: o.Client, log: o.Logger, online: true}, nil
+	return &Gateway{up: &up, prefix: strings.TrimRight(o.Prefix, "/"), store: o.Store, client: o.Client, log: o.Logger, key: o.Key, online: true}, nil
 }
 
 // Middleware serves the gateway's paths and passes everything else to next.
@@ -137,8 +148,9 @@ var forwardedRequestHeaders = []string{"Content-Type", "Accept", "Accept-Languag
 var forwardedResponseHeaders = []string{"Content-Type", "Cache-Control", "Retry-After", "X-Clerk-Trace-Id"}
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !g.owns(r.URL.Path) || !strings.HasPrefix(strings.TrimPrefix(r.URL.Path, g.prefix), "/v1/") {
-		writeError(w, http.StatusNotFound, "resource_not_found", "Not found", "The gateway only forwards Frontend API calls under "+g.prefix+"/v1/.")
+	fapiPath, ok := g.fapiPath(r.URL)
+	if !ok {
+		writeError(w, http.StatusNotFound, "resource_not_found", "Not found", "The gateway only forwards Frontend API calls under "+g.prefix+"/v1/, with clean paths.")
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
@@ -148,6 +160,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !sameOrigin(r) {
 		writeError(w, http.StatusForbidden, "origin_invalid", "Cross-origin request refused", "Only the app's own page may use the gateway.")
+		return
+	}
+	if g.key != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get(KeyHeader)), []byte(g.key)) != 1 {
+		writeError(w, http.StatusForbidden, "gateway_key_invalid", "Request refused", "Only the app's own page may use the gateway: the request lacks this launch's key.")
 		return
 	}
 	ctx := r.Context()
@@ -164,7 +180,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	up := *g.up
-	up.Path = g.up.Path + strings.TrimPrefix(r.URL.Path, g.prefix)
+	up.Path = g.up.Path + fapiPath
 	q := r.URL.Query()
 	q.Set("_is_native", "1")
 	up.RawQuery = q.Encode()
@@ -213,6 +229,32 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, resp.Body)
+}
+
+// fapiPath returns the Frontend API path of u (under /v1/, without the prefix).
+// It refuses a path that is not in clean form (".." or "." segments, "//") or
+// that hides a separator, a dot or a backslash in percent-encoding: decoded,
+// such a path would reach FAPI as /v1/../x with the client token attached.
+func (g *Gateway) fapiPath(u *url.URL) (string, bool) {
+	p := u.Path
+	if !g.owns(p) {
+		return "", false
+	}
+	esc := strings.ToLower(u.EscapedPath())
+	for _, bad := range []string{"%2f", "%2e", "%5c", "%25", "\\"} {
+		if strings.Contains(esc, bad) {
+			return "", false
+		}
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	if clean != p || strings.ContainsRune(p, '\\') {
+		return "", false
+	}
+	rest := strings.TrimPrefix(p, g.prefix)
+	return rest, strings.HasPrefix(rest, "/v1/")
 }
 
 // afterResponse keeps the stored token in step with FAPI: saves a rotated one,

@@ -234,6 +234,91 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
+// Paths that are not clean, or that hide "/", "." or "\\" in percent-encoding,
+// never reach FAPI (decoded, /__fapi/v1/..%2f..%2fx would go out as /v1/../../x).
+func TestUncleanPathsRefused(t *testing.T) {
+	up, got := fakeFAPI(t, func(w http.ResponseWriter, r *http.Request) {})
+	g := newGateway(t, up.URL, &memStore{v: "tok"})
+	for _, target := range []string{
+		"/__fapi/v1/..%2f..%2fx",
+		"/__fapi/v1/%2e%2e/x",
+		"/__fapi/v1/%2E%2E%2Fx",
+		"/__fapi/v1/client%2fsessions",
+		"/__fapi/v1/client%2Fsessions",
+		"/__fapi/v1/%2e/client",
+		"/__fapi/v1/client/../../admin",
+		"/__fapi/v1/./client",
+		"/__fapi/v1//client",
+		"/__fapi/v1/client/..",
+		"/__fapi/v1/client%5c..%5cx",
+		"/__fapi/v1/client%252f..",
+		"/__fapi/../v1/client",
+		"/__fapi/v1/..",
+		"/__fapi/v1",
+	} {
+		t.Run(target, func(t *testing.T) {
+			w := do(g, "GET", target, "", nil)
+			if w.Code != http.StatusNotFound {
+				t.Fatalf("code %d, want 404", w.Code)
+			}
+			assertClerkError(t, w, "resource_not_found")
+		})
+	}
+	if len(*got) != 0 {
+		t.Fatalf("%d unclean paths reached FAPI: %+v", len(*got), *got)
+	}
+	// Clean paths, including ids with dots and a trailing slash, still go through.
+	for _, target := range []string{"/__fapi/v1/client", "/__fapi/v1/client/sessions/sess_1.x/tokens", "/__fapi/v1/environment/"} {
+		if w := do(g, "GET", target, "", nil); w.Code != http.StatusOK {
+			t.Errorf("%s: code %d", target, w.Code)
+		}
+	}
+}
+
+// With a per-launch key, a request without it (a curl on the dev server) or with a
+// wrong one is refused before the token is loaded, and gets no token.
+func TestKeyRequired(t *testing.T) {
+	up, got := fakeFAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Authorization", "rotated")
+		_, _ = io.WriteString(w, `{"response":{}}`)
+	})
+	u, _ := url.Parse(up.URL)
+	store := &memStore{v: "stored-token"}
+	g, err := New(Options{Upstream: u, Store: store, Key: "launch-key-123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, hdr := range map[string]map[string]string{
+		"no key":     nil,
+		"wrong key":  {KeyHeader: "launch-key-124"},
+		"key prefix": {KeyHeader: "launch-key-12"},
+		"empty key":  {KeyHeader: ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/__fapi/v1/client/sessions/sess_1/tokens", nil)
+			r.Host = "127.0.0.1:34115" // the dev server, as a local process would call it
+			for k, v := range hdr {
+				r.Header.Set(k, v)
+			}
+			w := httptest.NewRecorder()
+			g.ServeHTTP(w, r)
+			if w.Code != http.StatusForbidden {
+				t.Fatalf("code %d, want 403", w.Code)
+			}
+			assertClerkError(t, w, "gateway_key_invalid")
+			if strings.Contains(w.Body.String(), "stored-token") {
+				t.Fatal("token leaked")
+			}
+		})
+	}
+	if len(*got) != 0 {
+		t.Fatalf("%d keyless requests reached FAPI", len(*got))
+	}
+	if w := do(g, "GET", "/__fapi/v1/client", "", map[string]string{KeyHeader: "launch-key-123"}); w.Code != 200 || (*got)[0].Auth != "stored-token" {
+		t.Fatalf("with the key: code %d, upstream %+v", w.Code, *got)
+	}
+}
+
 func TestMiddlewarePassesOtherPaths(t *testing.T) {
 	g := newGateway(t, "http://127.0.0.1:1", &memStore{})
 	h := g.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) }))

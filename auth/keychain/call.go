@@ -73,10 +73,13 @@ func (s *Store) del(ctx context.Context, what, user string) error {
 }
 
 func (s *Store) ctxErr(ctx context.Context, what string) error {
+	s.mu.Lock()
+	name := s.name // the Store may move onto another backend (retry.go)
+	s.mu.Unlock()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("%s %s: %w (limit %v): %w", s.name, what, ErrTimeout, s.timeout, ctx.Err())
+		return fmt.Errorf("%s %s: %w (limit %v): %w", name, what, ErrTimeout, s.timeout, ctx.Err())
 	}
-	return fmt.Errorf("%s %s: %w", s.name, what, ctx.Err())
+	return fmt.Errorf("%s %s: %w", name, what, ctx.Err())
 }
 
 // errWithheld replaces a backend error whose text contains the value being

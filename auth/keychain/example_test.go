@@ -56,12 +56,13 @@ func ExampleStore_Health() {
 		App: "deskclerk", Instance: "clerk.example.com",
 		Backend: lockedKeychain{}, Timeout: time.Second,
 	})
+	defer store.Close() // it keeps trying the keychain until then
 	h := store.Health()
-	fmt.Println(h.Backend, h.Persistent, errors.Is(h.Err, keychain.ErrUnavailable))
+	fmt.Println(h.Backend, h.Persistent, errors.Is(h.Err, keychain.ErrUnavailable), h.Retrying)
 	fmt.Println(h.Summary())
 	// Output:
-	// memory only false true
-	// You will not stay signed in after the app closes: no working keychain (keychain load: Secret Service read manifest: keychain unavailable: failed to unlock correct collection).
+	// memory only false true true
+	// You will not stay signed in after the app closes unless the Secret Service answers; it has not yet (keychain load: Secret Service read manifest: keychain unavailable: failed to unlock correct collection). Desk Clerk keeps trying.
 }
 
 // Rotations may race; the most recent Save call wins, whatever order the

@@ -18,6 +18,13 @@ type Health struct {
 	LastError string `json:"lastError,omitempty"`
 	// Err is LastError as an error, for errors.Is(h.Err, ErrTimeout) etc.
 	Err error `json:"-"`
+	// Retrying is true while the keychain has not answered since Open and the
+	// Store keeps trying it (Backend is "memory only" meanwhile); Keychain names it.
+	Retrying bool   `json:"retrying,omitempty"`
+	Keychain string `json:"keychain,omitempty"`
+	// Pending is "save" or "delete" while a Save or Delete made during the
+	// retries waits for the keychain; empty otherwise.
+	Pending string `json:"pending,omitempty"`
 }
 
 // Health reports the backend in use, whether the state will survive a
@@ -38,12 +45,25 @@ func (s *Store) Health() Health {
 	if err != nil {
 		h.LastError = err.Error()
 	}
+	if s.retrying {
+		h.Retrying, h.Keychain = true, s.real.name
+		if s.seq > 0 {
+			h.Pending = "save"
+			if !s.want.present {
+				h.Pending = "delete"
+			}
+		}
+	}
 	return h
 }
 
 // Summary is one sentence for the user.
 func (h Health) Summary() string {
 	switch {
+	case h.Retrying && h.Pending == "delete":
+		return fmt.Sprintf("Sign-out is not saved yet: the %s has not answered (%s). Desk Clerk keeps trying and removes the stored sign-in as soon as it does.", h.Keychain, h.LastError)
+	case h.Retrying:
+		return fmt.Sprintf("You will not stay signed in after the app closes unless the %s answers; it has not yet (%s). Desk Clerk keeps trying.", h.Keychain, h.LastError)
 	case h.Backend == BackendMemoryOnly && h.LastError != "":
 		return fmt.Sprintf("You will not stay signed in after the app closes: no working keychain (%s).", h.LastError)
 	case h.Backend == BackendMemoryOnly:

@@ -25,6 +25,10 @@ const (
 	// MinChunkSize exists so that a typo cannot make a value thousands of
 	// entries long.
 	MinChunkSize = 64
+	// DefaultRetryInterval is how long after a failed start-up probe the Store
+	// first tries the keychain again; the wait doubles up to maxRetryInterval.
+	DefaultRetryInterval = 2 * time.Second
+	maxRetryInterval     = time.Minute
 	// MaxValueSize is the largest value Save accepts. A Clerk client token is
 	// a few hundred bytes to a few KB; anything this large is a bug upstream.
 	MaxValueSize = 64 << 10
@@ -51,6 +55,9 @@ type Options struct {
 	// split into chunks. Between MinChunkSize and MaxChunkSize; default
 	// DefaultChunkSize.
 	ChunkSize int
+	// RetryInterval is the first wait before trying again a keychain that did
+	// not answer at Open (see Open). Default DefaultRetryInterval.
+	RetryInterval time.Duration
 	// Backend is the keychain. Default SystemBackend().
 	Backend Backend
 	// Logger receives warnings (fallback to memory, failed writes); values are
@@ -114,6 +121,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ChunkSize == 0 {
 		o.ChunkSize = DefaultChunkSize
+	}
+	if o.RetryInterval <= 0 {
+		o.RetryInterval = DefaultRetryInterval
 	}
 	if o.Backend == nil {
 		o.Backend = SystemBackend()

@@ -653,12 +653,15 @@ func TestNoSecretService(t *testing.T) {
 	}
 }
 
-// TestHungSecretService: a Secret Service that accepts calls and never
-// replies costs a timeout error and memory-only health, not a hang.
-func TestHungSecretService(t *testing.T) {
-	addr := startPrivateBus(t)
-	env := withEnv("DBUS_SESSION_BUS_ADDRESS="+addr, "DISPLAY=")
+// stallServer is a Secret Service that accepts calls and never replies
+// (kctool stall-secret-service) on the bus of env.
+type stallServer struct {
+	stop     func() // closes its stdin: it exits, and the bus fails the calls it held
+	waitLine func(prefix string) string
+}
 
+func startStall(t *testing.T, env []string) stallServer {
+	t.Helper()
 	stall := exec.Command(kctool(t), "-pause-max", "2m", "stall-secret-service")
 	stall.Env = env
 	stdin, err := stall.StdinPipe() // closing it stops the stall server
@@ -674,7 +677,9 @@ func TestHungSecretService(t *testing.T) {
 	if err := stall.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = stdin.Close(); _ = stall.Process.Kill(); _ = stall.Wait() })
+	var once sync.Once
+	stop := func() { once.Do(func() { _ = stdin.Close(); _ = stall.Wait() }) }
+	t.Cleanup(func() { _ = stall.Process.Kill(); stop() })
 	lines := make(chan string, 100)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -701,6 +706,15 @@ func TestHungSecretService(t *testing.T) {
 		}
 	}
 	waitLine("ready")
+	return stallServer{stop: stop, waitLine: waitLine}
+}
+
+// TestHungSecretService: a Secret Service that accepts calls and never
+// replies costs a timeout error and memory-only health, not a hang.
+func TestHungSecretService(t *testing.T) {
+	addr := startPrivateBus(t)
+	env := withEnv("DBUS_SESSION_BUS_ADDRESS="+addr, "DISPLAY=")
+	stall := startStall(t, env)
 
 	v := token(61, 800)
 	res := runKctool(t, env, v, "-instance", "clerk.example.com", "-timeout", "500ms", "saveload")
@@ -711,5 +725,148 @@ func TestHungSecretService(t *testing.T) {
 	if !res.Found || res.SHA256 != sum(v) {
 		t.Fatalf("memory-only save+load: %+v", res)
 	}
-	t.Logf("stall server swallowed %q; Open gave up after %d ms in total", waitLine("call "), res.Millis)
+	t.Logf("stall server swallowed %q; Open gave up after %d ms in total", stall.waitLine("call "), res.Millis)
+}
+
+// startKeyring runs a real gnome-keyring (Secret Service) on the bus at addr,
+// keeping its keyring under dataDir and unlocking it with password, and waits
+// until it serves an unlocked login collection. The returned func stops it.
+func startKeyring(t *testing.T, addr, dataDir, password string) func() {
+	t.Helper()
+	daemon, err := exec.LookPath("gnome-keyring-daemon")
+	if err != nil {
+		missing(t, "gnome-keyring-daemon not found (apt-get install gnome-keyring)")
+	}
+	runDir := t.TempDir() // a fresh control socket for each daemon
+	if err := os.Chmod(runDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env := withEnv("DBUS_SESSION_BUS_ADDRESS="+addr, "XDG_DATA_HOME="+dataDir, "XDG_RUNTIME_DIR="+runDir, "DISPLAY=", "WAYLAND_DISPLAY=")
+	cmd := exec.Command(daemon, "--foreground", "--unlock", "--components=secrets")
+	cmd.Env, cmd.Stdin = env, strings.NewReader(password)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop := func() { once.Do(func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }) }
+	t.Cleanup(func() { _ = cmd.Process.Kill(); stop() })
+	ask := func(args ...string) string {
+		c := exec.Command("dbus-send", append([]string{"--session", "--print-reply"}, args...)...)
+		c.Env = env
+		out, _ := c.Output()
+		return string(out)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		// Our daemon owns the name, and its login collection is unlocked.
+		if strings.Contains(ask("--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"), "boolean true") &&
+			strings.Contains(ask("--dest=org.freedesktop.secrets", "/org/freedesktop/secrets/collection/login",
+				"org.freedesktop.DBus.Properties.Get", "string:org.freedesktop.Secret.Collection", "string:Locked"), "boolean false") {
+			return stop
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gnome-keyring did not serve an unlocked login collection: %s", logs.String())
+		}
+	}
+}
+
+// kcSession is a long-lived kctool process driving one Store (kctool session).
+type kcSession struct {
+	t   *testing.T
+	in  io.WriteCloser
+	out *bufio.Scanner
+}
+
+func startSession(t *testing.T, env []string, args ...string) *kcSession {
+	t.Helper()
+	cmd := exec.Command(kctool(t), append(args, "session")...)
+	cmd.Env = env
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = in.Close()
+		timer := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+		_ = cmd.Wait()
+		timer.Stop()
+		if t.Failed() {
+			t.Logf("kctool session stderr: %s", stderr.String())
+		}
+	})
+	return &kcSession{t: t, in: in, out: bufio.NewScanner(out)}
+}
+
+// do sends one command and returns its result; kctool's own deadlines (a
+// minute at most) bound the wait.
+func (k *kcSession) do(line string) kcResult {
+	k.t.Helper()
+	if _, err := io.WriteString(k.in, line+"\n"); err != nil {
+		k.t.Fatal(err)
+	}
+	if !k.out.Scan() {
+		k.t.Fatalf("kctool session ended before answering %q", strings.Fields(line)[0])
+	}
+	var res kcResult
+	if err := json.Unmarshal(k.out.Bytes(), &res); err != nil {
+		k.t.Fatal(err)
+	}
+	return res
+}
+
+// TestLateSecretService: the Secret Service does not answer when the app
+// starts (a hung one holds the name), so the Store works from memory; the
+// person signs in and out meanwhile. Then a real gnome-keyring takes over the
+// bus: the Store moves onto it and the sign-out reaches it, so the sign-in
+// stored by an earlier run is gone and the next launch starts signed out.
+// Until then Health reports the pending delete.
+func TestLateSecretService(t *testing.T) {
+	addr := startPrivateBus(t)
+	env := withEnv("DBUS_SESSION_BUS_ADDRESS="+addr, "DISPLAY=")
+	data := t.TempDir()
+	const password = "late-keyring-test"
+	inst := []string{"-instance", "clerk.example.com", "-timeout", "500ms"}
+
+	// An earlier run stored a sign-in.
+	stopKeyring := startKeyring(t, addr, data, password)
+	old := token(62, 3000)
+	if res := runKctool(t, env, old, append(inst, "save")...); res.Error != "" {
+		t.Fatalf("earlier run's save: %+v", res)
+	}
+	stopKeyring()
+
+	// This run starts while the Secret Service does not answer.
+	stall := startStall(t, env)
+	sess := startSession(t, env, append(inst, "-retry", "100ms")...)
+	if h := sess.do("health").Health; h.Backend != BackendMemoryOnly || !h.Retrying || h.Keychain != BackendSecretService {
+		t.Fatalf("start-up health %+v, want memory only and retrying the Secret Service", h)
+	}
+	if res := sess.do("save " + token(63, 900)); res.Error != "" {
+		t.Fatalf("sign-in while waiting: %+v", res)
+	}
+	res := sess.do("delete")
+	if res.Error != "" || res.Health.Pending != "delete" || !strings.Contains(res.Health.Summary(), "Sign-out is not saved yet") {
+		t.Fatalf("sign-out while waiting: %+v; summary %q", res, res.Health.Summary())
+	}
+
+	// The Secret Service comes back: the hung one goes, a real one takes the name.
+	stall.stop()
+	startKeyring(t, addr, data, password)
+	res = sess.do("wait-settled")
+	if h := res.Health; res.Error != "" || h.Backend != BackendSecretService || !h.Persistent || h.Pending != "" || h.LastError != "" {
+		t.Fatalf("after the Secret Service answered: %+v", res)
+	}
+	if res := runKctool(t, env, "", append(inst, "load")...); res.ErrorKind != "notfound" {
+		t.Fatalf("next launch: %+v, want signed out (the earlier run's sign-in deleted)", res)
+	}
 }

@@ -38,6 +38,13 @@ type Store struct {
 	lastErr     error // last keychain error; cleared by the next success
 
 	enterHook func(seq uint64) // tests only: runs after a Save/Delete took its number
+
+	// While the keychain has not answered since Open (see retry.go); under mu.
+	retrying bool
+	real     realKeychain // the keychain being retried
+	stop     chan struct{}
+	stopOnce sync.Once
+	settled  chan struct{} // closed when the retry loop has ended
 }
 
 type state struct {
@@ -54,9 +61,11 @@ func (st state) result() (string, error) {
 
 // Open returns a Store for opts. It probes the keychain once by reading the
 // stored value (bounded by opts.Timeout and ctx) and caches what it read. If
-// the keychain fails (unreachable, locked, timed out) or opts are invalid, the
-// Store keeps the state in memory for this run only and says so in Health;
-// Open itself never fails and never hangs. A damaged entry does not cause the
+// opts are invalid, the Store keeps the state in memory for this run only and
+// says so in Health. If the keychain fails (unreachable, locked, timed out),
+// the Store works from memory and keeps trying the keychain in the background;
+// once it answers, the Store moves onto it and applies what happened meanwhile
+// (see retry.go). Open itself never fails and never hangs; Close stops the retries. A damaged entry does not cause the
 // fallback: the keychain works, the state just reads as absent (Health shows
 // why) and the next Save replaces it.
 func Open(ctx context.Context, opts Options) *Store {
@@ -80,7 +89,9 @@ func Open(ctx context.Context, opts Options) *Store {
 	switch {
 	case err == nil, errors.Is(err, ErrNotFound), errors.Is(err, ErrCorrupt):
 	default:
+		real := realKeychain{backend: s.backend, name: s.name, gate: s.gate}
 		s.fallback(err)
+		s.startRetry(real)
 	}
 	return s
 }

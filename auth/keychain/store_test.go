@@ -704,3 +704,93 @@ func TestContextCancelled(t *testing.T) {
 		t.Fatal("retry after cancel did not persist")
 	}
 }
+
+// waitSettled polls Health until the Store no longer retries the keychain.
+func waitSettled(t *testing.T, s *Store) Health {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		h := s.Health()
+		if !h.Retrying {
+			return h
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the Store still retries the keychain: %+v", h)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A keychain that answers only after Open gave up: the Store works from memory
+// meanwhile, keeps trying, and once the keychain answers applies the Saves and
+// Deletes made in between (the newest state wins); with none, the keychain's
+// state stands. Health shows a pending delete until it is done.
+func TestLateKeychainGetsPendingChanges(t *testing.T) {
+	tests := []struct {
+		name        string
+		do          func(t *testing.T, s *Store)
+		wantPending string
+		wantSummary string
+		want        string // what a restart finds; "" = nothing
+	}{
+		{"sign-out while waiting", func(t *testing.T, s *Store) {
+			if err := s.Save(context.Background(), "new-token"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Delete(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}, "delete", "Sign-out is not saved yet", ""},
+		{"sign-in while waiting", func(t *testing.T, s *Store) {
+			for _, v := range []string{"new-token-1", token(9, 5000)} {
+				if err := s.Save(context.Background(), v); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, "save", "unless the fake keychain answers", token(9, 5000)},
+		{"nothing while waiting", func(t *testing.T, s *Store) {}, "", "unless the fake keychain answers", "old-token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kc := newFake()
+			opts := testOptions(kc)
+			opts.Timeout, opts.RetryInterval = 100*time.Millisecond, 20*time.Millisecond
+			if err := Open(context.Background(), opts).Save(context.Background(), "old-token"); err != nil {
+				t.Fatal(err)
+			}
+			unblock := make(chan struct{})
+			kc.setHook(func(string, string) error { <-unblock; return nil })
+			s := Open(context.Background(), opts)
+			defer s.Close()
+			if h := s.Health(); !h.Retrying || h.Backend != BackendMemoryOnly || !errors.Is(h.Err, ErrTimeout) {
+				t.Fatalf("health %+v, want memory only, retrying after a timeout", h)
+			}
+			tt.do(t, s)
+			h := s.Health()
+			if h.Pending != tt.wantPending || !strings.Contains(h.Summary(), tt.wantSummary) {
+				t.Fatalf("pending %q, summary %q; want %q, %q", h.Pending, h.Summary(), tt.wantPending, tt.wantSummary)
+			}
+			close(unblock) // the keychain answers
+			h = waitSettled(t, s)
+			if h.Backend != "fake keychain" || !h.Persistent || h.Pending != "" || h.LastError != "" {
+				t.Fatalf("after the keychain answered: %+v", h)
+			}
+			if tt.want != "" && mustLoad(t, s) != tt.want {
+				t.Fatal("this run's state is not the newest one")
+			}
+			got, err := Open(context.Background(), opts).Load(context.Background())
+			if tt.want == "" {
+				if !errors.Is(err, ErrNotFound) {
+					t.Fatalf("restart found %d bytes (%v): the sign-out did not reach the keychain", len(got), err)
+				}
+				if n := len(kc.users(opts.ServiceName())); n != 0 {
+					t.Fatalf("%d entries left", n)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("restart: %d bytes, %v; want the newest state", len(got), err)
+			}
+		})
+	}
+}

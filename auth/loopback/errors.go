@@ -3,6 +3,8 @@ package loopback
 import (
 	"errors"
 	"fmt"
+
+	"deskclerk/auth/browseropen"
 )
 
 // Errors that end a flow without a callback, or refuse to start one. Callers branch on
@@ -130,6 +132,13 @@ func UserMessage(err error) string {
 		return "The app cannot listen on this computer's loopback address, so browser sign-in cannot finish."
 	case errors.Is(err, ErrNoFlow):
 		return "No browser sign-in is in progress."
+	case errors.Is(err, browseropen.ErrUnsafeURL):
+		// The reason never holds the URL (browseropen.URLError).
+		var ue *browseropen.URLError
+		if errors.As(err, &ue) {
+			return "The app refused to open that address in your browser: " + ue.Reason + "."
+		}
+		return "The app refused to open that address in your browser."
 	default:
 		return "Browser sign-in failed. Try again."
 	}

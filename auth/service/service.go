@@ -18,12 +18,24 @@ import (
 	"deskclerk/auth/instance"
 	"deskclerk/auth/keychain"
 	"deskclerk/auth/loopback"
+	"deskclerk/auth/signinurl"
 	"deskclerk/auth/verify"
 	"deskclerk/internal/config"
 )
 
 // AppName namespaces keychain entries and state directories.
 const AppName = "deskclerk"
+
+// KeychainApp is the keychain's application name for a build: development builds
+// keep their sign-in apart from release builds' ("deskclerk-dev (host)"), so a
+// development build never uses, rotates or deletes a release build's sign-in,
+// even against the same Clerk instance.
+func KeychainApp(cfg config.Config) string {
+	if cfg.Release() {
+		return AppName
+	}
+	return AppName + "-dev"
+}
 
 // Service is the assembled auth stack.
 type Service struct {
@@ -107,10 +119,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 		return nil, fmt.Errorf("session verifier: %w", err)
 	}
 
-	s.Store = keychain.Open(ctx, keychain.Options{App: AppName, Instance: s.Instance.FrontendAPI, Backend: backend, Logger: log.With("component", "keychain")})
+	s.Store = keychain.Open(ctx, keychain.Options{App: KeychainApp(cfg), Instance: s.Instance.FrontendAPI, Backend: backend, Logger: log.With("component", "keychain")})
 
 	up, _ := url.Parse(fapiURL)
-	if s.Gateway, err = gateway.New(gateway.Options{Upstream: up, Store: s.Store, Logger: log.With("component", "gateway")}); err != nil {
+	if s.Gateway, err = gateway.New(gateway.Options{Upstream: up, Store: s.Store, Key: cfg.GatewayKey, Logger: log.With("component", "gateway")}); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -131,8 +143,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 				}
 			},
 		},
-		// The emulator's consent page is plain http on loopback; Clerk's is https.
-		Opener:       browseropen.System{AllowHTTPLoopback: cfg.UseEmulator()},
+		// Only addresses of a sign-in against this instance open (the emulator's
+		// consent page is plain http on loopback; Clerk's pages are https).
+		Opener:       signinurl.Opener{FrontendAPI: up, Next: browseropen.System{AllowHTTPLoopback: cfg.UseEmulator()}},
 		OnOpenFailed: hooks.OAuthOpenFailed,
 	})
 	return s, nil
@@ -142,6 +155,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 func (s *Service) Close() {
 	if s.OAuth != nil {
 		s.OAuth.Close()
+	}
+	if s.Store != nil {
+		s.Store.Close() // stop retrying a keychain that never answered
 	}
 	if s.Verifier != nil {
 		_ = s.Verifier.Close()

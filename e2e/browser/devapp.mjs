@@ -28,7 +28,9 @@ async function startXvfb() {
   return { display: `:${num}`, stop: () => { try { process.kill(-x.pid, 'SIGTERM'); } catch {} } };
 }
 
-// startApp launches the dev binary with extra env; returns {url, stop, log, dataDir}.
+// startApp launches the dev binary with extra env; returns {url, origin, stop, log, dataDir}.
+// url is the page address the app prints, with this launch's gateway key in its
+// query; origin is the bare server address, as any other local program sees it.
 export async function startApp(env = {}, dataDir = mkdtempSync(join(tmpdir(), 'deskclerk-e2e-'))) {
   const bin = process.env.DESKCLERK_DEV_BIN || join(repo, 'build', 'bin', 'deskclerk-dev');
   if (!existsSync(bin)) throw new Error(`dev binary ${bin} missing: run make build-dev`);
@@ -52,10 +54,13 @@ export async function startApp(env = {}, dataDir = mkdtempSync(join(tmpdir(), 'd
   app.stdout.on('data', (d) => { log += d; });
   app.stderr.on('data', (d) => { log += d; });
   const exited = new Promise((ok) => app.once('exit', ok));
-  const url = `http://127.0.0.1:${port}/`;
+  const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60000;
+  let url;
   for (;;) {
-    try { if ((await fetch(url)).ok) break; } catch {}
+    const m = log.match(/^Desk Clerk dev page: (\S+)$/m);
+    url = m?.[1];
+    try { if (url && (await fetch(origin + '/')).ok) break; } catch {}
     if (app.exitCode !== null || Date.now() > deadline) {
       xvfb.stop();
       throw new Error(`dev app did not serve ${url}; log:\n${log}`);
@@ -69,7 +74,8 @@ export async function startApp(env = {}, dataDir = mkdtempSync(join(tmpdir(), 'd
     clearTimeout(t);
     xvfb.stop();
   };
-  return { url, stop, log: () => log, dataDir };
+  if (!url.startsWith(`${origin}/?gateway-key=`)) throw new Error(`unexpected dev page address ${url}`);
+  return { url, origin, stop, log: () => log, dataDir };
 }
 
 export async function launchBrowser() {
@@ -137,12 +143,13 @@ export function browserShim(dir) {
   };
 }
 
-// keychainSecrets returns the secrets stored under the app's keychain service for
-// the emulator instance (the client token, possibly in chunks).
-export function keychainSecrets() {
+// keychainSecrets returns the secrets stored under the dev build's keychain service
+// for the emulator instance (the client token, possibly in chunks); app 'deskclerk'
+// reads a release build's entries instead.
+export function keychainSecrets(app = 'deskclerk-dev') {
   let out = '';
   try {
-    out = execFileSync('secret-tool', ['search', '--all', 'service', 'deskclerk (clerk.deskclerk.localhost)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync('secret-tool', ['search', '--all', 'service', `${app} (clerk.deskclerk.localhost)`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch { return []; }
   return out.split('\n').filter((l) => l.startsWith('secret = ')).map((l) => l.slice('secret = '.length));
 }

@@ -2,6 +2,7 @@
 // the real ClerkJS from npm, the embedded emulator, and a real Secret Service.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,12 @@ import { startApp, launchBrowser, signIn, artifact, seedEmulator, keychainSecret
 let app, browser, users, shim;
 const dir = mkdtempSync(join(tmpdir(), 'deskclerk-signin-'));
 
+// A release build's sign-in for the same instance: the dev build must never use,
+// rotate or delete it.
+const releaseSignIn = 'release-build-client-token-must-stay';
+
 before(async () => {
+  execFileSync('secret-tool', ['store', '--label=deskclerk release', 'service', 'deskclerk (clerk.deskclerk.localhost)', 'username', '__clerk_client_jwt'], { input: releaseSignIn });
   users = await seedEmulator(join(dir, 'emu'));
   shim = browserShim(dir);
   app = await startApp({
@@ -99,6 +105,15 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
     }
   }
 
+  // Another program on this machine reaching the dev server, without this launch's
+  // key (a plain curl), gets neither the signed-in client nor a session token.
+  for (const [method, path] of [['GET', '/__fapi/v1/client'], ['GET', '/__fapi/v1/me'], ['POST', '/__fapi/v1/client/sessions?_method=GET']]) {
+    const res = await fetch(app.origin + path, { method });
+    const body = await res.text();
+    assert.equal(res.status, 403, `${method} ${path}: ${res.status}`);
+    assert.doesNotMatch(body, /sess_|user_|eyJ/, `${method} ${path} leaked the sign-in: ${body.slice(0, 200)}`);
+  }
+
   // Reload: still signed in, from the token in Go.
   await page.reload();
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
@@ -107,6 +122,7 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
   await page.click('#sign-out');
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
   assert.deepEqual(keychainSecrets(), []);
+  assert.deepEqual(keychainSecrets('deskclerk'), [releaseSignIn], "the release build's sign-in was not touched");
   assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
   await page.reload();
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 20000 });
@@ -145,6 +161,18 @@ test('social sign-in through the system browser: approve, deny, first-time user'
   await page.click('#sign-out');
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
   assert.match(shim.log(), /deny ok[\s\S]*approve ok[\s\S]*approve ok/);
+
+  // The page asking Go to open anything else (a phishing page) gets a clear refusal,
+  // and no browser is started for it.
+  const visits = shim.log();
+  const refused = await page.evaluate(async () => {
+    const App = window.go.main.App;
+    await App.OAuthRedirectURL();
+    return App.OAuthOpen('https://evil.example/login?redirect_uri=https%3A%2F%2Fevil.example%2Fv1%2Foauth_callback');
+  });
+  assert.match(refused.error, /refused to open that address.*not a sign-in address of 127\.0\.0\.1:\d+/);
+  assert.equal(refused.error.includes('evil'), false, 'the refusal does not repeat the address');
+  assert.equal(shim.log(), visits, 'no browser was started for it');
   await page.close();
 });
 

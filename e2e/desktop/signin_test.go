@@ -17,7 +17,7 @@ import (
 )
 
 // keychainService is where the app keeps the emulator instance's client token.
-const keychainService = "deskclerk (clerk.deskclerk.localhost)"
+const keychainService = "deskclerk-dev (clerk.deskclerk.localhost)" // a development build's own entry
 
 // needKeyring fails unless the test runs on a private bus with a real Secret Service.
 func needKeyring(t *testing.T) {

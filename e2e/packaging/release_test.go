@@ -46,15 +46,22 @@ func pkgScript(t *testing.T, env []string, args ...string) (string, error) {
 // so a mistyped -X path (which Go ignores silently) fails here.
 func TestPackagedKeyAndChannelReachConfig(t *testing.T) {
 	key := "pk_test_" + base64.RawStdEncoding.EncodeToString([]byte("clerk.example.com$"))
+	hostile := []string{"CLERK_PUBLISHABLE_KEY=pk_live_YXR0YWNrZXIuZXhhbXBsZSQ", "DESKCLERK_API_URL=https://attacker.example"}
 	tests := []struct {
-		name string
-		env  []string
-		want string
+		name   string
+		env    []string
+		want   string
+		runEnv []string // the environment the built program runs in, besides cleanEnv's
+		dotenv string   // a .env in its working directory
 	}{
 		{"release with a key", []string{"VERSION=v9.8.7", "CLERK_PUBLISHABLE_KEY=" + key},
-			"version=9.8.7 channel=release key=" + key + " release=true emulator=false err=<nil>"},
+			"version=9.8.7 channel=release key=" + key + " release=true emulator=false api= err=<nil>", nil, ""},
+		// A release build takes its key and API URL from the build only.
+		{"release ignores the launch directory and environment", []string{"VERSION=v9.8.7", "CLERK_PUBLISHABLE_KEY=" + key},
+			"version=9.8.7 channel=release key=" + key + " release=true emulator=false api= err=<nil>",
+			hostile, strings.Join(hostile, "\n") + "\n"},
 		{"development without one", []string{"VERSION=v9.8.7-2-gabc1234-dirty", "CLERK_PUBLISHABLE_KEY="},
-			"version=9.8.7-2-gabc1234-dirty channel=development key= release=false emulator=true err=<nil>"},
+			"version=9.8.7-2-gabc1234-dirty channel=development key= release=false emulator=true api= err=<nil>", nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,7 +76,12 @@ func TestPackagedKeyAndChannelReachConfig(t *testing.T) {
 				t.Fatalf("build the probe: %v\n%s", err, out)
 			}
 			cmd := exec.Command(probe)
-			cmd.Env, cmd.Dir = cleanEnv(), t.TempDir()
+			cmd.Env, cmd.Dir = cleanEnv(tt.runEnv...), t.TempDir()
+			if tt.dotenv != "" {
+				if err := os.WriteFile(filepath.Join(cmd.Dir, ".env"), []byte(tt.dotenv), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
 			out, err := cmd.Output()
 			if err != nil {
 				t.Fatal(err)

@@ -12,6 +12,14 @@ let shown = ''; // the view on screen: signed-out | signed-in:<user id> | offlin
 
 let emulatorMode = false;
 
+// gatewayKey is this launch's gateway key: Go writes it into the window's page; a
+// page opened from the dev server has it in the address the dev build printed.
+function gatewayKey() {
+  const meta = document.querySelector('meta[name="deskclerk-gateway-key"]');
+  if (meta) return meta.content;
+  return new URLSearchParams(location.search).get('gateway-key') || '';
+}
+
 export async function startClerk(status) {
   emulatorMode = status.mode === 'emulator';
   // ClerkJS derives request URLs from proxyUrl's origin, which is opaque ("null") for
@@ -20,9 +28,13 @@ export async function startClerk(status) {
   const httpPage = /^https?:$/.test(location.protocol);
   const proxyUrl = (httpPage ? location.origin : 'http://wails.localhost') + status.proxyPath;
   clerk = new Clerk(status.publishableKey, { proxyUrl });
+  const key = gatewayKey();
   clerk.__internal_onBeforeRequest((req) => {
     req.credentials = 'omit';
     req.url = new URL(req.url.pathname + req.url.search, location.href);
+    // The gateway serves only the app's own page: it wants this launch's key.
+    req.headers = new Headers(req.headers);
+    req.headers.set('X-Deskclerk-Gateway-Key', key);
   });
 
   try {

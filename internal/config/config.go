@@ -1,6 +1,11 @@
 // Package config gathers the app's settings from, in order of precedence, the
 // process environment, a .env file, and values stamped in at build time with
 // -ldflags. It holds no secrets: the publishable key and the API URL are public.
+//
+// A release build trusts nothing from where it is launched: it reads no .env
+// file and takes its publishable key and API URL only from the build; from the
+// environment it takes only settings that cannot send the sign-in elsewhere
+// (ReleaseEnv lists them).
 package config
 
 import (
@@ -41,7 +46,12 @@ const (
 
 // ErrNoKeyInRelease is returned when a release build has no publishable key:
 // such a build must never fall back to the local emulator.
-var ErrNoKeyInRelease = errors.New("this release build has no Clerk publishable key: set " + EnvPublishableKey + " or build with one")
+var ErrNoKeyInRelease = errors.New("this release build has no Clerk publishable key: build it with one (make package CLERK_PUBLISHABLE_KEY=pk_live_…)")
+
+// ReleaseEnv are the only settings a release build reads from its environment:
+// none of them can point the sign-in or a session token at another host. The
+// publishable key and API URL come from the build; .env files are not read.
+var ReleaseEnv = []string{EnvLogLevel, EnvOAuthPort, EnvAuthorizedParties}
 
 // Config is the app's configuration.
 type Config struct {
@@ -54,6 +64,9 @@ type Config struct {
 	OAuthPort         int    // fixed loopback port for social sign-in; 0 means ephemeral
 	Channel           string // "development" or "release"
 	Version           string
+	// GatewayKey is made anew by main at each launch (never read from settings):
+	// the gateway serves only requests that carry it, and only the app's page gets it.
+	GatewayKey string
 }
 
 // Release reports whether this is a release build.
@@ -68,6 +81,13 @@ func Version() string { return buildVersion }
 // Load reads the configuration. getenv is usually os.Getenv; dotenv, when not
 // empty, is a .env file to read (a missing file is not an error).
 func Load(getenv func(string) string, dotenv string) (Config, error) {
+	release := buildChannel == "release"
+	if release {
+		// A desktop launch often starts in $HOME: a .env there, or a variable set by
+		// whatever launched the app, must not choose where the sign-in goes.
+		dotenv = ""
+		getenv = onlyKeys(getenv, ReleaseEnv)
+	}
 	file := map[string]string{}
 	if dotenv != "" {
 		f, err := os.Open(dotenv)
@@ -122,6 +142,10 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 			return Config{}, fmt.Errorf("config: %s=%q: want an absolute http(s) URL", EnvAPIURL, c.APIURL)
 		}
+		if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+			// Every API call carries a session token: in clear text only to this machine.
+			return Config{}, fmt.Errorf("config: %s=%q: plain http is only allowed to this machine (127.0.0.1, ::1, localhost); use https", EnvAPIURL, c.APIURL)
+		}
 	}
 	if c.EmulatorURL != "" {
 		u, err := url.Parse(c.EmulatorURL)
@@ -133,6 +157,22 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		return Config{}, ErrNoKeyInRelease
 	}
 	return c, nil
+}
+
+// onlyKeys is getenv restricted to keys; every other variable reads as unset.
+func onlyKeys(getenv func(string) string, keys []string) func(string) string {
+	return func(k string) string {
+		for _, allowed := range keys {
+			if k == allowed {
+				return getenv(k)
+			}
+		}
+		return ""
+	}
+}
+
+func loopbackHost(h string) bool {
+	return h == "127.0.0.1" || h == "::1" || h == "localhost"
 }
 
 // ParseDotenv reads KEY=VALUE lines; blank lines and # comments are skipped and

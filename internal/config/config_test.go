@@ -50,6 +50,14 @@ func TestLoad(t *testing.T) {
 				t.Errorf("got %q", c.APIURL)
 			}
 		}, ""},
+		{"http api url on loopback", map[string]string{EnvAPIURL: "http://127.0.0.1:8080"}, "", func(t *testing.T, c Config) {
+			if c.APIURL != "http://127.0.0.1:8080" {
+				t.Errorf("got %q", c.APIURL)
+			}
+		}, ""},
+		{"http api url off loopback", map[string]string{EnvAPIURL: "http://attacker.example"}, "", nil, "plain http is only allowed to this machine"},
+		{"http api url to a LAN address", map[string]string{EnvAPIURL: "http://192.168.1.5:8080"}, "", nil, "plain http is only allowed to this machine"},
+		{"http api url to a loopback-looking name", map[string]string{EnvAPIURL: "http://127.0.0.1.attacker.example"}, "", nil, "plain http is only allowed to this machine"},
 		{"bad api url", map[string]string{EnvAPIURL: "ftp://x"}, "", nil, "absolute http(s) URL"},
 		{"api url with credentials", map[string]string{EnvAPIURL: "https://u:p@x"}, "", nil, "absolute http(s) URL"},
 		{"standalone emulator", map[string]string{EnvEmulatorURL: "http://127.0.0.1:4000/"}, "", func(t *testing.T, c Config) {
@@ -84,16 +92,68 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// asRelease makes Load behave as in a release build with the given built-in values.
+func asRelease(t *testing.T, key, apiURL string) {
+	t.Helper()
+	oldC, oldK, oldA := buildChannel, buildPublishableKey, buildAPIURL
+	buildChannel, buildPublishableKey, buildAPIURL = "release", key, apiURL
+	t.Cleanup(func() { buildChannel, buildPublishableKey, buildAPIURL = oldC, oldK, oldA })
+}
+
 func TestReleaseWithoutKeyRefuses(t *testing.T) {
-	old := buildChannel
-	buildChannel = "release"
-	defer func() { buildChannel = old }()
+	asRelease(t, "", "")
 	if _, err := Load(envOf(nil), ""); !errors.Is(err, ErrNoKeyInRelease) {
 		t.Fatalf("err = %v, want ErrNoKeyInRelease", err)
 	}
-	c, err := Load(envOf(map[string]string{EnvPublishableKey: "pk_live_x"}), "")
-	if err != nil || c.UseEmulator() {
-		t.Fatalf("release with key: %+v, %v", c, err)
+	// The environment cannot supply the missing key either.
+	if _, err := Load(envOf(map[string]string{EnvPublishableKey: "pk_live_x"}), ""); !errors.Is(err, ErrNoKeyInRelease) {
+		t.Fatalf("release key from the environment: err = %v, want ErrNoKeyInRelease", err)
+	}
+}
+
+// A release build takes its key and API URL from the build only: a .env in the
+// launch directory or the environment cannot send the sign-in or session tokens
+// elsewhere. Harmless settings (ReleaseEnv) still come from the environment.
+func TestReleaseIgnoresWorkingDirectoryAndEnvironment(t *testing.T) {
+	asRelease(t, "pk_live_built", "https://api.built.example")
+	dotenv := filepath.Join(t.TempDir(), ".env")
+	hostile := "CLERK_PUBLISHABLE_KEY=pk_live_attacker\nDESKCLERK_API_URL=http://attacker.example\nDESKCLERK_LOG_LEVEL=debug\nDESKCLERK_EMULATOR_URL=http://127.0.0.1:9\n"
+	if err := os.WriteFile(dotenv, []byte(hostile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		EnvPublishableKey:    "pk_live_fromenv",
+		EnvAPIURL:            "https://api.attacker.example",
+		EnvEmulatorURL:       "http://127.0.0.1:9",
+		EnvEmulatorDir:       "/tmp/x",
+		EnvLogLevel:          "warn",
+		EnvOAuthPort:         "4321",
+		EnvAuthorizedParties: "wails://wails",
+	}
+	c, err := Load(envOf(env), dotenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PublishableKey != "pk_live_built" || c.APIURL != "https://api.built.example" {
+		t.Errorf("key %q, API %q: want the built-in ones", c.PublishableKey, c.APIURL)
+	}
+	if c.EmulatorURL != "" || c.EmulatorDir != "" {
+		t.Errorf("emulator settings taken in a release build: %+v", c)
+	}
+	if c.LogLevel != slog.LevelWarn || c.OAuthPort != 4321 || strings.Join(c.AuthorizedParties, ",") != "wails://wails" {
+		t.Errorf("the harmless settings were not taken from the environment: %+v", c)
+	}
+	// Only the .env file: nothing of it is read (the level stays at its default).
+	if c, err := Load(envOf(nil), dotenv); err != nil || c.LogLevel != slog.LevelInfo || c.APIURL != "https://api.built.example" {
+		t.Errorf(".env read by a release build: %+v, %v", c, err)
+	}
+}
+
+// Even a built-in API URL must not be plain http to another host.
+func TestBuiltInHTTPAPIURLRefused(t *testing.T) {
+	asRelease(t, "pk_live_built", "http://api.built.example")
+	if _, err := Load(envOf(nil), ""); err == nil || !strings.Contains(err.Error(), "plain http") {
+		t.Fatalf("err = %v, want plain http refused", err)
 	}
 }
 

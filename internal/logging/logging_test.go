@@ -29,6 +29,14 @@ func TestRedact(t *testing.T) {
 		{"jwt inside an error", func(l *slog.Logger) { l.Error("failed", "err", errors.New("bad token "+sampleJWT)) }, sampleJWT, "bad token"},
 		{"secret key shape", func(l *slog.Logger) { l.Info("cfg", "value", fakeSecretKey) }, fakeSecretKey, "cfg"},
 		{"grouped", func(l *slog.Logger) { l.Info("g", slog.Group("req", "token", "grp-secret")) }, "grp-secret", "req.token"},
+		// By value shape, whatever the attribute is called.
+		{"client token under an innocent name", func(l *slog.Logger) { l.Info("saved", "value", sampleJWT) }, sampleJWT, "saved"},
+		{"bearer of any shape", func(l *slog.Logger) { l.Info("req", "header", "Bearer opaque.value_123") }, "opaque.value_123", "Bearer"},
+		{"svix secret", func(l *slog.Logger) { l.Info("cfg", "webhook", "whsec_"+"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") }, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "cfg"},
+		// By explicit name.
+		{"verification code", func(l *slog.Logger) { l.Info("sent", "verification_code", "424242") }, "424242", "sent"},
+		{"suffix _token", func(l *slog.Logger) { l.Info("x", "session_token", "opaque-session") }, "opaque-session", "x"},
+		{"dashed header name", func(l *slog.Logger) { l.Info("x", "Set-Cookie", "__client=abc123") }, "abc123", "x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,6 +50,27 @@ func TestRedact(t *testing.T) {
 				t.Fatalf("expected %q to stay visible: %s", tt.visible, out)
 			}
 		})
+	}
+}
+
+// Clerk's error codes and other harmless values named like a secret used to be
+// masked ("code" matched every key containing it); they must stay readable.
+func TestHarmlessValuesStayVisible(t *testing.T) {
+	for _, tt := range []struct{ key, value string }{
+		{"code", "form_password_incorrect"},
+		{"error_code", "session_exists"},
+		{"status_code", "401"},
+		{"encoding", "gzip"},
+		{"tokens", "3"},
+		{"keychain", "Secret Service"},
+		{"path", "/v1/client/sessions/sess_1/tokens"},
+		{"publishable_key", "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k"},
+	} {
+		var buf bytes.Buffer
+		New(&buf, slog.LevelDebug).Info("event", tt.key, tt.value)
+		if !strings.Contains(buf.String(), tt.value) || strings.Contains(buf.String(), Redacted) {
+			t.Errorf("%s=%q was masked: %s", tt.key, tt.value, buf.String())
+		}
 	}
 }
 

@@ -9,6 +9,8 @@
 //	kctool -instance HOST [flags] health
 //	kctool -instance HOST [flags] saveload        save, then load in the same process
 //	kctool stall-secret-service                   own org.freedesktop.secrets on the session bus, never reply
+//	kctool -instance HOST [flags] session         one Store, driven by lines on stdin:
+//	                                              "save VALUE", "delete", "load", "health", "wait-settled"
 //
 // Each store command prints one JSON object (see result). -pause-after N makes
 // the process print "paused after call N: …" right after its N-th keychain
@@ -16,6 +18,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -26,6 +29,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -64,6 +68,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pauseAfter := fs.Int("pause-after", 0, "pause right after the N-th keychain call returns (0: never)")
 	pauseMax := fs.Duration("pause-max", 2*time.Minute, "how long a pause lasts before the process gives up (exit 3)")
 	verbose := fs.Bool("v", false, "log warnings to stderr")
+	retry := fs.Duration("retry", 0, "Options.RetryInterval (default 2s)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -104,7 +109,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		backend = &pausing{inner: backend, after: int64(*pauseAfter), max: *pauseMax, out: stdout}
 	}
 	opts := keychain.Options{
-		App: *app, Instance: *instance, Account: *account, Timeout: *timeout, ChunkSize: *chunk,
+		App: *app, Instance: *instance, Account: *account, Timeout: *timeout, ChunkSize: *chunk, RetryInterval: *retry,
 		Backend: backend,
 		Logger:  slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
@@ -116,6 +121,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx := context.Background()
 	start := time.Now()
 	store := keychain.Open(ctx, opts)
+	defer store.Close()
+	if cmd == "session" {
+		return session(ctx, store, stdin, stdout)
+	}
 	var res result
 	switch cmd {
 	case "save":
@@ -148,6 +157,49 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if res.Error != "" && res.ErrorKind != "notfound" {
 		return 1
+	}
+	return 0
+}
+
+// session drives one Store from stdin, one command per line, and prints one
+// JSON result per command: a process that lives through a keychain outage.
+func session(ctx context.Context, store *keychain.Store, stdin io.Reader, stdout io.Writer) int {
+	enc := json.NewEncoder(stdout)
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 0, 64<<10), keychain.MaxValueSize+64)
+	for sc.Scan() {
+		op, arg, _ := strings.Cut(sc.Text(), " ")
+		start := time.Now()
+		var res result
+		switch op {
+		case "save":
+			res = report("save", "", store.Save(ctx, arg))
+		case "delete":
+			res = report("delete", "", store.Delete(ctx))
+		case "load":
+			v, err := store.Load(ctx)
+			res = report("load", v, err)
+		case "health":
+			res = result{Op: "health"}
+		case "wait-settled": // until the Store no longer retries the keychain
+			res = result{Op: op}
+			for deadline := time.Now().Add(time.Minute); store.Health().Retrying; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					res.Error, res.ErrorKind = "still retrying after a minute", "timeout"
+					break
+				}
+			}
+		default:
+			res = result{Op: op, Error: "unknown command", ErrorKind: "other"}
+		}
+		res.Health = store.Health()
+		if res.Health.Err != nil {
+			res.HealthErrorKind = kind(res.Health.Err)
+		}
+		res.Millis = time.Since(start).Milliseconds()
+		if err := enc.Encode(res); err != nil {
+			return 1
+		}
 	}
 	return 0
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	c, err := config.Load(os.Getenv, "")
-	fmt.Printf("version=%s channel=%s key=%s release=%t emulator=%t err=%v\n",
-		config.Version(), c.Channel, c.PublishableKey, c.Release(), c.UseEmulator(), err)
+	c, err := config.Load(os.Getenv, ".env") // as main.go: ./.env
+	fmt.Printf("version=%s channel=%s key=%s release=%t emulator=%t api=%s err=%v\n",
+		config.Version(), c.Channel, c.PublishableKey, c.Release(), c.UseEmulator(), c.APIURL, err)
 }
