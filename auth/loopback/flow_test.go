@@ -279,7 +279,7 @@ func TestStrayRequestsDoNotEndTheFlow(t *testing.T) {
 		{"wrong path", "/callback/" + wrongSecret + "?rotating_token_nonce=" + probeNonce, hostport, "GET", 404},
 		{"root", "/?rotating_token_nonce=" + probeNonce, hostport, "GET", 404},
 		{"favicon", "/favicon.ico", hostport, "GET", 404},
-				{"empty nonce", path + "?rotating_token_nonce=", hostport, "GET", 400},
+		{"empty nonce", path + "?rotating_token_nonce=", hostport, "GET", 400},
 		{"malformed nonce", path + "?rotating_token_nonce=%3Cscript%3Ealert(1)%3C/script%3E", hostport, "GET", 400},
 		{"Host evil.example", path + "?rotating_token_nonce=" + probeNonce, "evil.example", "GET", 400},
 		{"Host localhost", path + "?rotating_token_nonce=" + probeNonce, "localhost:" + strings.Split(hostport, ":")[1], "GET", 400},
