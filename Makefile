@@ -76,6 +76,7 @@ test-fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseJSON$$' -fuzztime $(FUZZTIME) ./auth/verify/
 	go test -run '^$$' -fuzz '^FuzzFromPublishableKey$$' -fuzztime $(FUZZTIME) ./auth/instance/
 	go test -run '^$$' -fuzz '^FuzzCallback$$' -fuzztime $(FUZZTIME) ./auth/loopback/
+	go test -run '^$$' -fuzz '^FuzzDeliver$$' -fuzztime $(FUZZTIME) ./auth/deeplink/
 
 fuzz:
 	$(MAKE) test-fuzz FUZZTIME=2m
