@@ -36,7 +36,7 @@ type Service struct {
 	Store          *keychain.Store
 	Gateway        *gateway.Gateway
 	API            *apiclient.Client // nil when no API is configured
-	OAuth          OAuthTransport // social sign-in through the system browser
+	OAuth          OAuthTransport    // social sign-in through the system browser
 	// Redirect is OAuth's kind: config.RedirectScheme or config.RedirectLoopback.
 	Redirect string
 	scheme   *deeplink.Manager // the URL-scheme transport, when Redirect is RedirectScheme

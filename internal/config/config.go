@@ -45,6 +45,7 @@ const (
 	EnvLogLevel          = "DESKCLERK_LOG_LEVEL"
 	EnvEmulatorDir       = "DESKCLERK_EMULATOR_DIR"
 	EnvEmulatorURL       = "DESKCLERK_EMULATOR_URL"
+	EnvEmulatorProd      = "DESKCLERK_EMULATOR_PRODUCTION"
 	EnvOAuthPort         = "DESKCLERK_OAUTH_PORT"
 	EnvOAuthRedirect     = "DESKCLERK_OAUTH_REDIRECT"
 	EnvDotenv            = "DESKCLERK_DOTENV"
@@ -62,6 +63,7 @@ type Config struct {
 	LogLevel          slog.Level
 	EmulatorDir       string // where the emulator keeps its state; empty means the user's config dir
 	EmulatorURL       string // a standalone emulator to use instead of starting one in-process
+	EmulatorProd      bool   // the emulator acts as a production instance (pk_live_, redirect allowlist)
 	OAuthPort         int    // fixed loopback port for social sign-in; 0 means ephemeral
 	OAuthRedirect     string // RedirectScheme, RedirectLoopback, or "" to decide per instance
 	URLScheme         string // the app's URL scheme (build time only)
@@ -146,6 +148,13 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		if c.OAuthPort, err = strconv.Atoi(p); err != nil || c.OAuthPort < 1 || c.OAuthPort > 65535 {
 			return Config{}, fmt.Errorf("config: %s=%q: want a port number from 1 to 65535", EnvOAuthPort, p)
 		}
+	}
+	switch v := get(EnvEmulatorProd, ""); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.EmulatorProd = true
+	default:
+		return Config{}, fmt.Errorf("config: %s=%q: want 1 or 0", EnvEmulatorProd, v)
 	}
 	switch c.OAuthRedirect {
 	case "", RedirectScheme, RedirectLoopback:
