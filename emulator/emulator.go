@@ -423,6 +423,8 @@ func (s *Server) routes() http.Handler {
 	h("DELETE /v1/me", s.deleteMe)
 	h("GET /v1/me/sessions/active", s.activeSessions)
 	h("POST /v1/me/sessions/{id}/revoke", s.revokeSession)
+	h("POST /v1/me/external_accounts", s.createExternalAccount)
+	h("DELETE /v1/me/external_accounts/{id}", s.deleteExternalAccount)
 	mux.HandleFunc("GET /.well-known/jwks.json", s.getJWKS)
 	mux.HandleFunc("GET /v1/jwks", s.getJWKS)
 	mux.HandleFunc("GET /v1/oauth_callback", s.oauthCallback)

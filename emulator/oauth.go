@@ -395,6 +395,10 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		case v.Get("error") != "" || f.Code == "" || !constantTimeEqual(v.Get("code"), f.Code):
 			return fail("oauth_callback_invalid")
 		}
+		if f.Kind == "connect" {
+			target, err = s.connectFlow(c, t, f)
+			return err
+		}
 		nonce, err := s.resolveFlow(c, t, f)
 		if err != nil {
 			return err

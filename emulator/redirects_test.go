@@ -72,3 +72,55 @@ func TestAllowlistEntries(t *testing.T) {
 		}
 	}
 }
+
+// Connect account (Manage account → Connected accounts): the account is created
+// unverified with the consent URL, linked once the provider vouches for it, listed on
+// the user, and removable; in production mode the same allowlist applies.
+func TestConnectExternalAccount(t *testing.T) {
+	const allowed = "deskclerk://oauth-callback"
+	e := start(t, Options{Production: true, RedirectAllowlist: []string{allowed}})
+	n := e.native()
+	n.signIn(t, e.user("grace@example.com"))
+	if r := n.do("POST", "/v1/me/external_accounts", url.Values{"strategy": {"oauth_google"}, "redirect_url": {"http://127.0.0.1:1/cb"}}); r.Status != 422 || r.errCode() != "form_param_value_invalid" {
+		t.Fatalf("off-allowlist connect: %d %s", r.Status, r.Raw)
+	}
+	redirect := allowed + "?deskclerk_state=s&__clerk_modal_state=e30"
+	r := n.do("POST", "/v1/me/external_accounts", url.Values{"strategy": {"oauth_google"}, "redirect_url": {redirect}}).must(t, 200)
+	ver := dig(r.Body, "response", "verification").(map[string]any)
+	if str(r.Body, "response", "object") != "external_account" || str(ver, "status") != "unverified" {
+		t.Fatalf("created %s", r.Raw)
+	}
+	final := consent(t, e, str(ver, "external_verification_redirect_url"), url.Values{"decision": {"approve"}, "identity": {"grace@example.com"}})
+	if final.Scheme != "deskclerk" || final.Query().Get("__clerk_modal_state") != "e30" || final.Query().Get("__clerk_status") != "" {
+		t.Fatalf("final redirect %s", final)
+	}
+	me := n.do("GET", "/v1/me", nil).must(t, 200)
+	accounts := dig(me.Body, "response", "external_accounts").([]any)
+	var id string
+	for _, a := range accounts {
+		if m := a.(map[string]any); str(m, "provider") == "google" {
+			id = str(m, "id")
+		}
+	}
+	if id == "" {
+		t.Fatalf("no google account after connecting: %v", accounts)
+	}
+	del := n.do("DELETE", "/v1/me/external_accounts/"+id, nil).must(t, 200)
+	if dig(del.Body, "response", "deleted") != true {
+		t.Fatalf("delete %s", del.Raw)
+	}
+	if r := n.do("DELETE", "/v1/me/external_accounts/"+id, nil); r.Status != 404 {
+		t.Fatalf("second delete %d", r.Status)
+	}
+	// A provider account another user has is refused with Clerk's code.
+	r = n.do("POST", "/v1/me/external_accounts", url.Values{"strategy": {"oauth_github"}, "redirect_url": {redirect}}).must(t, 200)
+	ver = dig(r.Body, "response", "verification").(map[string]any)
+	other := e.native() // ada signs in with GitHub first: that GitHub account is hers
+	si := other.do("POST", "/v1/client/sign_ins", url.Values{"strategy": {"oauth_github"}, "redirect_url": {redirect}}).must(t, 200)
+	_ = consent(t, e, str(dig(si.Body, "response", "first_factor_verification").(map[string]any), "external_verification_redirect_url"),
+		url.Values{"decision": {"approve"}, "identity": {"ada@example.com"}})
+	final = consent(t, e, str(ver, "external_verification_redirect_url"), url.Values{"decision": {"approve"}, "identity": {"ada@example.com"}})
+	if final.Query().Get("__clerk_error_code") != "external_account_exists" {
+		t.Fatalf("claimed account: %s", final)
+	}
+}
