@@ -36,9 +36,9 @@ func TestMacInfoPlistRegistersScheme(t *testing.T) {
 	info["Protocols"], info["ProductName"], info["ProductVersion"] = capitalise(protos), info["productName"], info["productVersion"]
 	info["Comments"], info["Copyright"] = info["comments"], info["copyright"]
 	data := map[string]any{"Info": info, "OutputFilename": project["outputfilename"], "Name": project["name"]}
-	nonWord := regexp.MustCompile(`[^a-zA-Z0-9]`)
+	nonWord := regexp.MustCompile(`[^a-zA-Z0-9]+`)
 	tmpl, err := template.New("Info.plist").Funcs(template.FuncMap{
-		"safeBundleID": func(s string) string { return nonWord.ReplaceAllString(s, "") },
+		"safeBundleID": func(s string) string { return strings.Trim(strings.ToLower(nonWord.ReplaceAllString(s, "-")), "-") },
 	}).ParseFiles(filepath.Join(stage(t), "build", "darwin", "Info.plist"))
 	if err != nil {
 		t.Fatal(err)
