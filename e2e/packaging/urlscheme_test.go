@@ -47,8 +47,9 @@ func TestMacInfoPlistRegistersScheme(t *testing.T) {
 	if err := tmpl.Execute(&out, data); err != nil {
 		t.Fatal(err)
 	}
+	rendered := out.String()
 	// Walk the plist: CFBundleURLTypes → dict → CFBundleURLSchemes → string.
-	dec := xml.NewDecoder(&out)
+	dec := xml.NewDecoder(strings.NewReader(rendered))
 	dec.Strict = false
 	var key, lastKey string
 	inSchemes, found := false, false
@@ -69,10 +70,12 @@ func TestMacInfoPlistRegistersScheme(t *testing.T) {
 			case key == "string" && inSchemes && lastKey == "CFBundleURLSchemes":
 				found = found || text == scheme
 			}
+		case xml.EndElement:
+			key = ""
 		}
 	}
 	if !found {
-		t.Errorf("the rendered Info.plist declares no CFBundleURLSchemes %q:\n%s", scheme, out.String())
+		t.Errorf("the rendered Info.plist declares no CFBundleURLSchemes %q:\n%s", scheme, rendered)
 	}
 }
 
