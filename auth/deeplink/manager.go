@@ -245,7 +245,7 @@ func (m *Manager) Deliver(args []string) bool {
 		m.log.Info("deeplink: launch ignored", "reason", "flow_ended", "arg", Redacted(arg))
 		return false
 	}
-	m.log.Info("deeplink: callback accepted", "failed", res.Failed, "code", res.ErrorCode, "with_nonce", res.Nonce != "")
+	m.log.Info("deeplink: callback accepted", "failed", res.Failed, "code", res.ErrorCode)
 	return true
 }
 
