@@ -293,7 +293,8 @@ func xdgRun(t *testing.T, dataDir, name string, args ...string) string {
 // redirect to deskclerk://… goes through xdg-open again to the app binary, registered
 // per user by scripts/register-scheme.sh; that second process hands the URL over the
 // real D-Bus single-instance lock. Before the real callback a forged deskclerk:// launch
-// with a wrong state arrives while the flow waits: it must change nothing.
+// with a wrong state arrives while the flow waits: it must change nothing. Then a new
+// person signs up the same way.
 func TestSocialSignInProductionSchemeThroughTheOS(t *testing.T) {
 	needKeyring(t)
 	bin, out := appBin(t), artifacts(t)
@@ -362,6 +363,19 @@ func TestSocialSignInProductionSchemeThroughTheOS(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertRendered(t, shot)
+
+	// Sign-up: a provider identity no account has yet (Clerk's external_account_not_found
+	// transfer, done by ClerkJS in the window), through the scheme again with a new state.
+	click(t, d, signOutX, signOutY)
+	waitNext(t, app, "signed-out")
+	if err := os.WriteFile(cfg, []byte(`{"decision":"approve","newEmail":"scheme.newcomer@example.com"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	click(t, d, githubX, githubY)
+	waitNext(t, app, "api-me:200")
+	if b, _ := os.ReadFile(log); strings.Count(string(b), "approve ok (deskclerk scheme via xdg-open)") != 2 {
+		t.Errorf("browser log %q", b)
+	}
 	quit(t, app)
 	logText := app.Log.String()
 	for _, want := range []string{"redirect=scheme", "reason=state", "deeplink: callback accepted"} {
