@@ -7,7 +7,10 @@ GOBIN   := $(shell go env GOPATH 2>/dev/null)/bin
 export PATH := $(PATH):$(GOBIN)
 TAGS    := webkit2_41
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X deskclerk/internal/config.buildVersion=$(VERSION:v%=%)
+# The app's URL scheme for social sign-in redirects (<scheme>://oauth-callback); packaging
+# registers the same name (scripts/package/package.sh, URL_SCHEME).
+URL_SCHEME ?= deskclerk
+LDFLAGS := -X deskclerk/internal/config.buildVersion=$(VERSION:v%=%) -X deskclerk/internal/config.buildURLScheme=$(URL_SCHEME)
 APP     := build/bin/deskclerk
 DEVAPP  := build/bin/deskclerk-dev
 TOOLS   := build/bin/emulator build/bin/fakebrowser build/bin/demoapi
@@ -19,11 +22,17 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 KEYRING := auth/keychain/testdata/run-with-keyring.sh
 export NO_AT_BRIDGE := 1
 
-.PHONY: demo-users run deps deps-test frontend build build-dev tools lint check-secrets test test-go test-fuzz \
+.PHONY: register-scheme demo-users run deps deps-test frontend build build-dev tools lint check-secrets test test-go test-fuzz \
 	test-desktop test-browser test-emulator bench fuzz clean
 
 run: deps build ## build and launch the app (the local emulator when no CLERK_PUBLISHABLE_KEY is set)
+	@if [ "$$(uname -s)" = Linux ]; then scripts/register-scheme.sh --if-unset $(APP) $(URL_SCHEME) || true; fi
 	./$(APP)
+
+# Registers build/bin/deskclerk for $(URL_SCHEME):// URLs for the current user (Linux),
+# replacing any other registration; `make run` does it only when none exists.
+register-scheme: build
+	scripts/register-scheme.sh $(APP) $(URL_SCHEME)
 
 deps:
 	@scripts/deps.sh run
@@ -77,6 +86,7 @@ test-fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseJSON$$' -fuzztime $(FUZZTIME) ./auth/verify/
 	go test -run '^$$' -fuzz '^FuzzFromPublishableKey$$' -fuzztime $(FUZZTIME) ./auth/instance/
 	go test -run '^$$' -fuzz '^FuzzCallback$$' -fuzztime $(FUZZTIME) ./auth/loopback/
+	go test -run '^$$' -fuzz '^FuzzDeliver$$' -fuzztime $(FUZZTIME) ./auth/deeplink/
 
 fuzz:
 	$(MAKE) test-fuzz FUZZTIME=2m

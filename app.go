@@ -202,7 +202,24 @@ func (a *App) CallAPI(method, path, body, token string) APIResult {
 	}
 }
 
-// OAuthRedirectURL starts a social sign-in: a loopback listener for Clerk's redirect.
+// launchArgs gets what a second launch of the app passed (the single-instance lock
+// hands it over), or the URL macOS opened the app with. Only the callback of the social
+// sign-in now waiting is acted on (service.LaunchArgs); the rest is ignored. Launches
+// that arrive before the auth stack is up cannot belong to a flow and are dropped.
+func (a *App) launchArgs(args []string) {
+	select {
+	case <-a.ready:
+	default:
+		a.log.Info("launch arguments ignored: still starting", "args", len(args))
+		return
+	}
+	if a.svc != nil {
+		a.svc.LaunchArgs(args)
+	}
+}
+
+// OAuthRedirectURL starts a social sign-in: the redirect URL Clerk is to send the
+// browser back to (the app's URL scheme, or a loopback listener).
 func (a *App) OAuthRedirectURL() (string, error) {
 	svc := a.service()
 	if svc == nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/options/mac"
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
@@ -72,8 +73,10 @@ func main() {
 		Bind:       []any{app},
 		// One app per user session: a second launch hands over to the running one
 		// (over D-Bus on Linux) and exits; the running window comes to the front.
-		// What the second process sends (its arguments and working directory) is
-		// untrusted and is not acted on; only the argument count is logged.
+		// What the second process sends is untrusted: its working directory is never
+		// used, and of its arguments only the callback of the social sign-in now
+		// waiting is acted on (the OS starts the app with deskclerk://oauth-callback?…
+		// on Windows and Linux); see App.launchArgs.
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId: "d9bf243d-fb75-4c19-bed5-97df7ff9b262",
 			OnSecondInstanceLaunch: func(second options.SecondInstanceData) {
@@ -82,8 +85,12 @@ func main() {
 					runtime.WindowUnminimise(app.ctx)
 					runtime.WindowShow(app.ctx)
 				}
+				app.launchArgs(second.Args)
 			},
 		},
+		// macOS delivers the URL scheme to the running app instead (Info.plist
+		// CFBundleURLTypes, from wails.json info.protocols).
+		Mac: &mac.Options{OnUrlOpen: func(u string) { app.launchArgs([]string{u}) }},
 		// Forms and text need no GPU compositing; without it WebKit starts faster and
 		// uses less memory, and it works the same on machines without a GPU.
 		Linux:   &linux.Options{Icon: icon, ProgramName: "deskclerk", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},

@@ -20,7 +20,7 @@ import (
 // (the release tag) leave it out, and the emulator, demo API and bbolt with it.
 var startLocal service.LocalStarter = func(ctx context.Context, cfg config.Config, log *slog.Logger) (service.Local, error) {
 	if cfg.EmulatorURL != "" {
-		return emulator.Remote{URL: cfg.EmulatorURL}, nil
+		return emulator.Remote{URL: cfg.EmulatorURL, Production: cfg.EmulatorProd}, nil
 	}
 	dir := cfg.EmulatorDir
 	if dir == "" {
@@ -30,5 +30,10 @@ var startLocal service.LocalStarter = func(ctx context.Context, cfg config.Confi
 		}
 		dir = filepath.Join(base, service.AppName, "emulator")
 	}
-	return emulator.Start(ctx, emulator.Options{Dir: dir, Logger: log.With("component", "emulator"), AuthorizedParties: cfg.AuthorizedParties})
+	return emulator.Start(ctx, emulator.Options{
+		Dir: dir, Logger: log.With("component", "emulator"), AuthorizedParties: cfg.AuthorizedParties,
+		// In production mode the emulator's allowlist holds what the README tells an
+		// instance owner to allowlist: the app's scheme URL.
+		Production: cfg.EmulatorProd, RedirectAllowlist: []string{cfg.URLScheme + "://oauth-callback"},
+	})
 }

@@ -62,6 +62,16 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Production makes the emulator a production instance, as strict as Clerk's:
+	// pk_live_ keys, instance_environment_type "production", and social sign-in /
+	// connect-account redirect URLs (redirect_url, action_complete_redirect_url)
+	// checked against RedirectAllowlist, the nonce sent only to allowlisted URLs.
+	Production bool
+	// RedirectAllowlist is the production instance's allowlist for native redirect
+	// URLs (Clerk Dashboard → Native applications; BAPI POST /redirect_urls: "the full
+	// URL … prefixed with https:// or a custom scheme"). Ignored in development mode,
+	// where Clerk accepts any redirect URL.
+	RedirectAllowlist []string
 }
 
 // DemoUser is a seeded account. Passwords are generated at first start and
@@ -84,6 +94,9 @@ type Server struct {
 	keys    *keys
 	limiter *failureLimiter
 	issuer  string
+
+	production bool
+	allowlist  []allowedRedirect
 
 	frontendURL   string
 	fapi          *http.Server
@@ -125,6 +138,16 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if opts.Production {
+		s.production = true
+		for _, raw := range opts.RedirectAllowlist {
+			a, err := parseAllowedRedirect(raw)
+			if err != nil {
+				return nil, fmt.Errorf("emulator: redirect allowlist: %w", err)
+			}
+			s.allowlist = append(s.allowlist, a)
+		}
 	}
 	defer func() {
 		if err != nil {
@@ -259,8 +282,14 @@ func (s *Server) Issuer() string { return s.issuer }
 // JWKSURL is where the signing key is published (served over http on loopback).
 func (s *Server) JWKSURL() string { return s.frontendURL + "/.well-known/jwks.json" }
 
-// PublishableKey is the development key naming the emulator's Frontend API host.
-func (s *Server) PublishableKey() string { return instance.PublishableKeyFor(FrontendAPIHost, false) }
+// PublishableKey is the key naming the emulator's Frontend API host: pk_live_ in
+// production mode, pk_test_ otherwise.
+func (s *Server) PublishableKey() string {
+	return instance.PublishableKeyFor(FrontendAPIHost, s.production)
+}
+
+// Production reports whether the emulator runs as a production instance.
+func (s *Server) Production() bool { return s.production }
 
 // FrontendAPIHost is the instance's Frontend API host name (FrontendAPIHost).
 func (s *Server) FrontendAPIHost() string { return FrontendAPIHost }
@@ -402,6 +431,8 @@ func (s *Server) routes() http.Handler {
 	h("POST /v1/me/profile_image", s.uploadProfileImage)
 	h("DELETE /v1/me/profile_image", s.deleteProfileImage)
 	h("POST /v1/me/sessions/{id}/revoke", s.revokeSession)
+	h("POST /v1/me/external_accounts", s.createExternalAccount)
+	h("DELETE /v1/me/external_accounts/{id}", s.deleteExternalAccount)
 	mux.HandleFunc("GET /.well-known/jwks.json", s.getJWKS)
 	mux.HandleFunc("GET /v1/jwks", s.getJWKS)
 	mux.HandleFunc("GET /v1/oauth_callback", s.oauthCallback)

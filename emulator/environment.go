@@ -100,7 +100,7 @@ func (s *Server) environmentJSON() map[string]any {
 		"display_config": map[string]any{
 			"object":                    "display_config",
 			"id":                        "display_config_" + s.keys.kid[len("ins_"):],
-			"instance_environment_type": "development",
+			"instance_environment_type": s.environmentType(),
 			"application_name":          applicationName,
 			"theme": map[string]any{
 				"buttons":  map[string]any{"font_color": "#ffffff", "font_family": "sans-serif", "font_weight": "600"},

@@ -54,6 +54,9 @@ func (s *Server) startOAuth(c *call, t *txn, cl *clientRecord, kind, attemptID, 
 	if !validRedirect(redirect) {
 		return errParamInvalid("redirect_url", "redirect_url must be an absolute URL.")
 	}
+	if err := s.checkRedirects(c); err != nil {
+		return err
+	}
 	now := c.nowMS()
 	if err := pruneOAuthFlows(t, now); err != nil {
 		return err
@@ -392,12 +395,20 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		case v.Get("error") != "" || f.Code == "" || !constantTimeEqual(v.Get("code"), f.Code):
 			return fail("oauth_callback_invalid")
 		}
+		if f.Kind == "connect" {
+			target, err = s.connectFlow(c, t, f)
+			return err
+		}
 		nonce, err := s.resolveFlow(c, t, f)
 		if err != nil {
 			return err
 		}
 		if nonce == "" {
 			return fail("oauth_callback_invalid")
+		}
+		if s.production && !s.allowlisted(f.RedirectURL) {
+			target = f.RedirectURL // the nonce goes only to allowlisted URLs
+			return nil
 		}
 		target = withQuery(f.RedirectURL, url.Values{"rotating_token_nonce": {nonce}})
 		return nil

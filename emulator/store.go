@@ -368,7 +368,7 @@ func (c *clientRecord) liveSessions() []*sessionRecord {
 type oauthFlow struct {
 	State       string         `json:"state"`
 	ClientID    string         `json:"client_id"`
-	Kind        string         `json:"kind"` // sign_in or sign_up
+	Kind        string         `json:"kind"` // sign_in, sign_up or connect (AttemptID is then the user)
 	AttemptID   string         `json:"attempt_id"`
 	Provider    string         `json:"provider"` // oauth_github
 	RedirectURL string         `json:"redirect_url"`

@@ -15,7 +15,7 @@ DIST    ?= $(CURDIR)/build/bin/dist
 STAGE   ?= $(CURDIR)/build/bin/stage
 PKG_SH  := scripts/package/package.sh
 PKG_KEYRING := auth/keychain/testdata/run-with-keyring.sh
-PKG_ENV  = VERSION="$(VERSION)" TAGS="$(TAGS)" DIST="$(DIST)" STAGE="$(STAGE)" CLERK_PUBLISHABLE_KEY="$(CLERK_PUBLISHABLE_KEY)"
+PKG_ENV  = VERSION="$(VERSION)" URL_SCHEME="$(URL_SCHEME)" TAGS="$(TAGS)" DIST="$(DIST)" STAGE="$(STAGE)" CLERK_PUBLISHABLE_KEY="$(CLERK_PUBLISHABLE_KEY)"
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 ifeq ($(shell uname -s),Darwin)
 PKG_STEPS := stage darwin sums

@@ -29,7 +29,8 @@
 //     from completing or spoiling the flow.
 //   - The Host header must be exactly the address and port the request came in on
 //     (DNS-rebinding defence). Only GET is accepted.
-//   - A valid callback has exactly one rotating_token_nonce, or __clerk_status=failed.
+//   - A valid callback has at most one well-formed rotating_token_nonce, or reports a
+//     failure (__clerk_status=failed, or an OAuth error=…); see ParseCallbackQuery.
 //     Anything else gets 400 or 404 with a fixed body and the flow keeps waiting; a
 //     replay or a second callback after the first gets 404.
 //   - The browser gets a static landing page telling the person to return to the app;

@@ -76,7 +76,7 @@ func ExampleStart() {
 		return
 	}
 	// A stray request does not end the flow.
-	resp, err := http.Get(f.RedirectURL()) // no rotating_token_nonce
+	resp, err := http.Get(f.RedirectURL() + "?rotating_token_nonce=") // an empty nonce
 	if err == nil {
 		resp.Body.Close()
 		fmt.Println(resp.StatusCode, f.Ended())

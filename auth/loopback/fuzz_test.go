@@ -69,7 +69,8 @@ func FuzzCallback(f *testing.F) {
 				t.Fatalf("accepted unparsable query: %v", err)
 			}
 			got := h.delivered[0]
-			if got.Failed != (q.Get("__clerk_status") == "failed") || (!got.Failed && got.Nonce != q.Get("rotating_token_nonce")) {
+			failed := (len(q["__clerk_status"]) == 1 && q["__clerk_status"][0] == "failed") || len(q["error"]) > 0
+			if got.Failed != failed || (!got.Failed && got.Nonce != q.Get("rotating_token_nonce")) {
 				t.Fatalf("result %#v does not match query %q", got, req.URL.RawQuery)
 			}
 			if got.CallbackURL != h.redirectURL+"?"+req.URL.RawQuery {

@@ -27,7 +27,7 @@ var (
 //	Host     = the loopback address and port the request arrived on (DNS rebinding)
 //	path     = /callback/<secret>, compared in constant time
 //	method   = GET
-//	query    = rotating_token_nonce=<nonce> (success) or __clerk_status=failed[&__clerk_error_code=<code>]
+//	query    = see ParseCallbackQuery: [rotating_token_nonce=<nonce>], or a failure
 //
 // Anything else is answered 400 or 404 with a fixed body and does not end the flow.
 type callbackHandler struct {
@@ -117,6 +117,22 @@ func parseCallback(rawQuery string) (Result, string) {
 	if err != nil {
 		return Result{}, "query"
 	}
+	return ParseCallbackQuery(q)
+}
+
+// ParseCallbackQuery reads Clerk's parameters from a callback's query, for this
+// package's listener and for other transports (the custom URL scheme). It returns
+// a reason when the query is not a usable callback:
+//
+//   - __clerk_status=failed[&__clerk_error_code=<code>] → a failed Result;
+//   - an OAuth error=<code> (RFC 6749 §4.1.2.1, as a provider may send it through) →
+//     a failed Result, access_denied read as Clerk's oauth_access_denied;
+//   - otherwise at most one rotating_token_nonce, well-formed if present. A callback
+//     without one is accepted: ClerkJS reloads the resource without a nonce
+//     (clerk/javascript packages/clerk-js/src/utils/authenticateWithTransport.ts) and
+//     the user profile's "Connect account" comes back without one
+//     (reloadUserAfterOAuthCallback); ClerkJS decides what the reload means.
+func ParseCallbackQuery(q url.Values) (Result, string) {
 	status := q["__clerk_status"]
 	if len(status) > 1 {
 		return Result{}, "status_repeated"
@@ -132,10 +148,20 @@ func parseCallback(rawQuery string) (Result, string) {
 		}
 		return Result{Failed: true, ErrorCode: code}, ""
 	}
+	if errs := q["error"]; len(errs) > 0 {
+		if len(errs) > 1 {
+			return Result{}, "error_repeated"
+		}
+		code := sanitizeCode(errs[0])
+		if code == "access_denied" {
+			code = "oauth_access_denied"
+		}
+		return Result{Failed: true, ErrorCode: code}, ""
+	}
 	nonces := q["rotating_token_nonce"]
 	switch {
 	case len(nonces) == 0:
-		return Result{}, "nonce_missing"
+		return Result{}, ""
 	case len(nonces) > 1:
 		return Result{}, "nonce_repeated"
 	case !validNonce(nonces[0]):

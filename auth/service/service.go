@@ -14,6 +14,7 @@ import (
 
 	"deskclerk/auth/apiclient"
 	"deskclerk/auth/browseropen"
+	"deskclerk/auth/deeplink"
 	"deskclerk/auth/gateway"
 	"deskclerk/auth/instance"
 	"deskclerk/auth/keychain"
@@ -47,8 +48,21 @@ type Service struct {
 	Store          *keychain.Store
 	Gateway        *gateway.Gateway
 	API            *apiclient.Client // nil when no API is configured
-	OAuth          *loopback.Manager // social sign-in through the system browser
-	log            *slog.Logger
+	OAuth          OAuthTransport    // social sign-in through the system browser
+	// Redirect is OAuth's kind: config.RedirectScheme or config.RedirectLoopback.
+	Redirect string
+	scheme   *deeplink.Manager // the URL-scheme transport, when Redirect is RedirectScheme
+	log      *slog.Logger
+}
+
+// OAuthTransport is ClerkJS's __internal_oauthTransport on the Go side, with the
+// window's countdown and Cancel: loopback.Manager or deeplink.Manager.
+type OAuthTransport interface {
+	Begin() (redirectURL string, err error)
+	Open(ctx context.Context, authURL string) (loopback.Result, error)
+	Status() loopback.Status
+	Cancel() error
+	Close()
 }
 
 // Hooks let the shell react to social sign-in events (bring the window forward,
@@ -132,23 +146,54 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 			return nil, err
 		}
 	}
-	s.OAuth = loopback.NewManager(loopback.ManagerConfig{
-		Options: loopback.Options{
-			Port:         cfg.OAuthPort,
-			Logger:       log.With("component", "oauth"),
-			LandingTitle: "Desk Clerk",
-			OnDone: func(loopback.Result, error) {
-				if hooks.OAuthDone != nil {
-					hooks.OAuthDone()
-				}
+	onDone := func(loopback.Result, error) {
+		if hooks.OAuthDone != nil {
+			hooks.OAuthDone()
+		}
+	}
+	// The one way sign-in URLs reach the browser, whichever transport waits for the
+	// redirect: only addresses of a sign-in against this instance open (the
+	// emulator's consent page is plain http on loopback; Clerk's pages are https).
+	opener := signinurl.Opener{FrontendAPI: up, Next: browseropen.System{AllowHTTPLoopback: cfg.UseEmulator()}}
+	oauthLog := log.With("component", "oauth")
+	s.Redirect = cfg.RedirectFor(s.PublishableKey)
+	switch s.Redirect {
+	case config.RedirectScheme:
+		if s.scheme, err = deeplink.NewManager(deeplink.Config{
+			Scheme: cfg.URLScheme, Opener: opener, OnOpenFailed: hooks.OAuthOpenFailed, OnDone: onDone, Logger: oauthLog,
+		}); err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.OAuth = s.scheme
+	default:
+		s.OAuth = loopback.NewManager(loopback.ManagerConfig{
+			Options: loopback.Options{
+				Port:         cfg.OAuthPort,
+				Logger:       oauthLog,
+				LandingTitle: "Desk Clerk",
+				OnDone:       onDone,
 			},
-		},
-		// Only addresses of a sign-in against this instance open (the emulator's
-		// consent page is plain http on loopback; Clerk's pages are https).
-		Opener:       signinurl.Opener{FrontendAPI: up, Next: browseropen.System{AllowHTTPLoopback: cfg.UseEmulator()}},
-		OnOpenFailed: hooks.OAuthOpenFailed,
-	})
+			Opener:       opener,
+			OnOpenFailed: hooks.OAuthOpenFailed,
+		})
+	}
+	oauthLog.Info("social sign-in transport", "redirect", s.Redirect)
 	return s, nil
+}
+
+// LaunchArgs takes the arguments of a second launch of the app (handed over by the
+// single-instance lock) or a URL the OS opened the app with (macOS), and completes the
+// social sign-in waiting for them if they are its callback. It reports whether they
+// were; anything else is ignored and logged without its query.
+func (s *Service) LaunchArgs(args []string) bool {
+	if s.scheme == nil {
+		if len(args) > 0 {
+			s.log.Info("launch arguments ignored: social sign-in does not use the URL scheme", "args", len(args))
+		}
+		return false
+	}
+	return s.scheme.Deliver(args)
 }
 
 // Close stops the verifier's refreshes and the local stand-in.

@@ -21,6 +21,10 @@
 //	-print-users        print the demo users and their passwords, then exit (needs the emulator
 //	                    stopped: the database is locked while it runs)
 //	-log-level LEVEL    debug, info (default), warn or error; debug logs every request
+//	-production         run as a production instance: pk_live_ key, and social sign-in redirect
+//	                    URLs checked against the allowlist like production Clerk (see -allow-redirect)
+//	-allow-redirect URL a redirect URL on the production allowlist (https:// or a custom scheme);
+//	                    repeatable; default deskclerk://oauth-callback when -production is given
 //
 // It stops on SIGINT or SIGTERM. Verification codes "emailed" by the emulator
 // appear in its log; addresses containing +clerk_test take the code 424242.
@@ -72,6 +76,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	readyFile := fs.String("ready-file", "", "write a JSON description here once ready")
 	printUsers := fs.Bool("print-users", false, "print the demo users and their passwords, then exit")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	production := fs.Bool("production", false, "run as a production instance (pk_live_ key, redirect allowlist)")
+	var allow []string
+	fs.Func("allow-redirect", "a redirect URL on the production allowlist (repeatable)", func(v string) error {
+		allow = append(allow, strings.TrimSpace(v))
+		return nil
+	})
 	var parties []string
 	fs.Func("authorized-party", "extra origin the demo API accepts as azp (repeatable)", func(v string) error {
 		if v = strings.TrimSpace(v); v == "" {
@@ -115,8 +125,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
+	if *production && len(allow) == 0 {
+		allow = []string{"deskclerk://oauth-callback"}
+	}
 	srv, err := emulator.Start(ctx, emulator.Options{
 		Dir: *dir, Addr: *addr, APIAddr: *apiAddr, AuthorizedParties: parties, Logger: logger,
+		Production: *production, RedirectAllowlist: allow,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, err)

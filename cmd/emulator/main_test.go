@@ -296,10 +296,25 @@ func TestRunRefusesBadArguments(t *testing.T) {
 		{[]string{"-dir", dir, "-addr", "0.0.0.0:0"}, 1, "loopback only"},
 		{[]string{"-dir", dir, "-authorized-party", " "}, 2, "empty origin"},
 		{[]string{"-dir", filepath.Join(dir, "none"), "-print-users"}, 1, "no database"},
+		{[]string{"-dir", dir, "-production", "-allow-redirect", "http://127.0.0.1:1/cb"}, 1, "https:// or a custom scheme"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), tc.args, &out, &errb); code != tc.code || !strings.Contains(errb.String(), tc.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.msg)
 		}
+	}
+}
+
+// -production: a production instance's pk_live_ key in the ready file.
+func TestProductionFlag(t *testing.T) {
+	c := startChild(t, t.TempDir(), "-log-level", "warn", "-production")
+	if !strings.HasPrefix(c.info.PublishableKey, "pk_live_") {
+		t.Fatalf("publishable key %q", c.info.PublishableKey)
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.wait(t); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, c.stderr)
 	}
 }

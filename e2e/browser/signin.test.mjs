@@ -208,3 +208,30 @@ test('social sign-in: cancel, and no browser (copy the address, finish by hand)'
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
   await page.close();
 });
+
+// Manage account → Connected accounts → Connect account: @clerk/ui's ConnectedAccountsMenu
+// goes through the app's OAuth transport (the system browser and back), then reloads the
+// user; the connected account is listed, and can be removed again.
+test('connect a GitHub account from Manage account, then remove it', async () => {
+  const ada = users[0];
+  const { page } = await openApp();
+  await signIn(page, ada);
+  await page.click('.cl-userButtonTrigger');
+  await page.click('.cl-userButtonPopoverActionButton__manageAccount');
+  await page.waitForSelector('.cl-userProfile-root, .cl-modalContent', { timeout: 15000 });
+  shim.set({ decision: 'approve', identity: ada.email });
+  await page.getByText('Connect account', { exact: true }).click();
+  await page.getByRole('menuitem', { name: /GitHub/ }).click();
+  const connected = page.locator('.cl-profileSectionItem__connectedAccounts', { hasText: 'GitHub' });
+  await connected.waitFor({ timeout: 20000 });
+  await page.screenshot({ path: artifact('browser-connected-account.png') });
+  assert.match(shim.log(), /approve ok\s*$/);
+  assert.equal((await page.evaluate(() => window.go.main.App.OAuthStatus())).active, false);
+
+  // Remove it again (DELETE /v1/me/external_accounts/{id}).
+  await connected.locator('.cl-menuButton, button[aria-label="Open menu"]').first().click();
+  await page.getByRole('menuitem', { name: /Remove/ }).click();
+  await page.getByRole('button', { name: /Remove/ }).last().click();
+  await connected.waitFor({ state: 'detached', timeout: 15000 });
+  await page.close();
+});

@@ -252,3 +252,140 @@ func TestSocialSignInThroughTheSystemBrowser(t *testing.T) {
 	assertRendered(t, shot)
 	quit(t, app)
 }
+
+// registerHandler makes entry (Exec=exec %u) the user's handler of the URL schemes, in
+// the XDG dirs the app is launched with (xharness: <dataDir>/data and /config).
+func registerHandler(t *testing.T, dataDir, entry, exec string, schemes ...string) {
+	t.Helper()
+	apps := filepath.Join(dataDir, "data", "applications")
+	if err := os.MkdirAll(apps, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var mime []string
+	for _, s := range schemes {
+		mime = append(mime, "x-scheme-handler/"+s)
+	}
+	desktop := "[Desktop Entry]\nType=Application\nName=" + entry + "\nExec=" + exec + " %u\nNoDisplay=true\nMimeType=" + strings.Join(mime, ";") + ";\n"
+	if err := os.WriteFile(filepath.Join(apps, entry), []byte(desktop), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	xdgRun(t, dataDir, "update-desktop-database", apps)
+	for _, m := range mime {
+		xdgRun(t, dataDir, "xdg-mime", "default", entry, m)
+	}
+}
+
+func xdgRun(t *testing.T, dataDir, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+filepath.Join(dataDir, "data"), "XDG_CONFIG_HOME="+filepath.Join(dataDir, "config"), "XDG_CURRENT_DESKTOP=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestSocialSignInProductionSchemeThroughTheOS runs social sign-in against the emulator
+// in production mode, where only the allowlisted deskclerk://oauth-callback gets the
+// nonce. Everything between the app and back is the OS's: pkg/browser runs the real
+// xdg-open, which finds the scripted browser as the user's http handler; Clerk's
+// redirect to deskclerk://… goes through xdg-open again to the app binary, registered
+// per user by scripts/register-scheme.sh; that second process hands the URL over the
+// real D-Bus single-instance lock. Before the real callback a forged deskclerk:// launch
+// with a wrong state arrives while the flow waits: it must change nothing. Then a new
+// person signs up the same way.
+func TestSocialSignInProductionSchemeThroughTheOS(t *testing.T) {
+	needKeyring(t)
+	bin, out := appBin(t), artifacts(t)
+	fake := os.Getenv("DESKCLERK_FAKEBROWSER_BIN")
+	if fake == "" {
+		t.Fatal("DESKCLERK_FAKEBROWSER_BIN is not set (make tools builds build/bin/fakebrowser)")
+	}
+	dir := t.TempDir()
+	users := seedEmulator(t, filepath.Join(dir, "emu"))
+	log := filepath.Join(dir, "browser.log")
+	cfg := filepath.Join(dir, "browser.json")
+	shim := filepath.Join(dir, "browser.sh")
+	script := "#!/bin/sh\nFAKEBROWSER_CONFIG='" + cfg + "' FAKEBROWSER_LOG='" + log + "' exec '" + fake + "' \"$@\"\n"
+	if err := os.WriteFile(shim, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(`{"decision":"approve","delayMs":1500,"forgeFirst":true,"identity":"`+users[1].Email+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	registerHandler(t, dir, "fakebrowser.desktop", shim, "http", "https")
+	reg := exec.Command("../../scripts/register-scheme.sh", bin, "deskclerk")
+	reg.Env = append(os.Environ(), "XDG_DATA_HOME="+filepath.Join(dir, "data"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
+	if b, err := reg.CombinedOutput(); err != nil {
+		t.Fatalf("register-scheme.sh: %v\n%s", err, b)
+	}
+	if got := xdgRun(t, dir, "xdg-mime", "query", "default", "x-scheme-handler/deskclerk"); got != "deskclerk-dev.desktop" {
+		t.Fatalf("deskclerk:// handler %q", got)
+	}
+
+	env := []string{
+		"DESKCLERK_EMULATOR_DIR=" + filepath.Join(dir, "emu"), "DESKCLERK_EMULATOR_PRODUCTION=1",
+		"DESKCLERK_LOG_LEVEL=debug",
+		// xdg-open's generic path (no desktop environment): xdg-mime and .desktop files.
+		"XDG_CURRENT_DESKTOP=", "DESKTOP_SESSION=", "BROWSER=",
+	}
+	d := display(t)
+	app := launchWait(t, d, bin, dir, env, "signed-out")
+	click(t, d, githubX, githubY)
+	wid, err := d.XDoTool("search", "--sync", "--onlyvisible", "--name", "^Desk Clerk$")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.XDoTool("windowunmap", "--sync", strings.Fields(wid)[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.WaitScreen("api-me:200", 45*time.Second); err != nil {
+		b, _ := os.ReadFile(log)
+		app.Kill()
+		t.Fatalf("%v\nbrowser: %s\napp log:\n%s", err, b, app.Log)
+	}
+	b, _ := os.ReadFile(log)
+	if !strings.Contains(string(b), "forged launch done") || !strings.Contains(string(b), "approve ok (deskclerk scheme via xdg-open)") {
+		t.Errorf("browser log %q", b)
+	}
+	back := false
+	for i := 0; i < 50 && !back; i++ {
+		_, err := d.XDoTool("search", "--onlyvisible", "--name", "^Desk Clerk$")
+		back = err == nil
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !back {
+		t.Error("the window did not come back after social sign-in")
+	}
+	shot := filepath.Join(out, "desktop-social-scheme-signed-in.png")
+	if err := d.Screenshot(shot); err != nil {
+		t.Fatal(err)
+	}
+	assertRendered(t, shot)
+
+	// Sign-up: a provider identity no account has yet (Clerk's external_account_not_found
+	// transfer, done by ClerkJS in the window), through the scheme again with a new state.
+	click(t, d, signOutX, signOutY)
+	waitNext(t, app, "signed-out")
+	if err := os.WriteFile(cfg, []byte(`{"decision":"approve","newEmail":"scheme.newcomer@example.com"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	click(t, d, githubX, githubY)
+	waitNext(t, app, "api-me:200")
+	if b, _ := os.ReadFile(log); strings.Count(string(b), "approve ok (deskclerk scheme via xdg-open)") != 2 {
+		t.Errorf("browser log %q", b)
+	}
+	quit(t, app)
+	logText := app.Log.String()
+	for _, want := range []string{"redirect=scheme", "reason=state", "deeplink: callback accepted"} {
+		if !strings.Contains(logText, want) {
+			t.Errorf("app log lacks %q", want)
+		}
+	}
+	for _, leak := range []string{"forged-state-from-another-program", "rtn_forged", "deskclerk_state="} {
+		if strings.Contains(logText, leak) {
+			t.Errorf("app log carries %q", leak)
+		}
+	}
+}

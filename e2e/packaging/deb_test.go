@@ -94,7 +94,12 @@ func TestDebContents(t *testing.T) {
 	desktop := filepath.Join(root, "usr/share/applications/deskclerk.desktop")
 	must(t, "desktop-file-validate", desktop)
 	entry, _ := os.ReadFile(desktop)
-	for _, line := range []string{"Exec=deskclerk", "Icon=deskclerk", "Name=Desk Clerk", "StartupWMClass=deskclerk"} {
+	// The URL scheme for social sign-in: the OS starts deskclerk with the URL (%u).
+	scheme := manifest(t)["URL_SCHEME"]
+	if scheme == "" {
+		t.Fatal("the manifest names no URL_SCHEME")
+	}
+	for _, line := range []string{"Exec=deskclerk %u", "Icon=deskclerk", "Name=Desk Clerk", "StartupWMClass=deskclerk", "MimeType=x-scheme-handler/" + scheme + ";"} {
 		if !strings.Contains(string(entry), line+"\n") {
 			t.Errorf("desktop entry lacks %q", line)
 		}
@@ -187,6 +192,17 @@ func TestDebInstallLaunchUninstall(t *testing.T) {
 		t.Errorf("%s --version = %q", bin, out)
 	}
 	must(t, "desktop-file-validate", "/usr/share/applications/deskclerk.desktop")
+	// desktop-file-utils' dpkg trigger indexed the entry: the OS now knows who opens
+	// deskclerk:// URLs (what xdg-open asks when the browser hands one over).
+	if cache, err := os.ReadFile("/usr/share/applications/mimeinfo.cache"); err != nil || !strings.Contains(string(cache), "x-scheme-handler/"+m["URL_SCHEME"]+"=deskclerk.desktop;") {
+		t.Errorf("mimeinfo.cache does not map x-scheme-handler/%s to deskclerk.desktop (%v)", m["URL_SCHEME"], err)
+	}
+	empty := t.TempDir()
+	query := exec.Command("xdg-mime", "query", "default", "x-scheme-handler/"+m["URL_SCHEME"])
+	query.Env = append(os.Environ(), "XDG_CONFIG_HOME="+empty, "XDG_DATA_HOME="+empty, "XDG_CURRENT_DESKTOP=")
+	if out, err := query.Output(); err != nil || strings.TrimSpace(string(out)) != "deskclerk.desktop" {
+		t.Errorf("xdg-mime query default x-scheme-handler/%s = %q (%v), want deskclerk.desktop", m["URL_SCHEME"], out, err)
+	}
 
 	// A keychain entry of the user's, in the app's own service, made before the uninstall.
 	service := keychain.Options{App: "deskclerk", Instance: emulator.FrontendAPIHost}.ServiceName()

@@ -172,6 +172,11 @@ func TestWindowsInstaller(t *testing.T) {
 		regexp.MustCompile(`File: "deskclerk\.exe"->"deskclerk\.exe" \[compress\] \d+/(\d+) bytes`),
 		regexp.MustCompile(`ReadRegStr \$0 HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\EdgeUpdate\\Clients\\\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5\}\\pv`),
 		regexp.MustCompile(`CreateShortcut: "\$SMPROGRAMS\\Desk Clerk\.lnk"`),
+		// The URL scheme for social sign-in (wails.json info.protocols → wails_tools.nsh):
+		// HKCU/HKLM Software\Classes\<scheme> with "URL Protocol" and an open command
+		// that passes the URL to the program.
+		regexp.MustCompile(`WriteRegStr: .*Software\\Classes\\` + regexp.QuoteMeta(m["URL_SCHEME"]) + `\\shell\\open\\command.*deskclerk\.exe`),
+		regexp.MustCompile(`WriteRegStr: .*Software\\Classes\\` + regexp.QuoteMeta(m["URL_SCHEME"]) + `\\?.*URL Protocol`),
 	} {
 		if !want.MatchString(log) {
 			t.Errorf("makensis log lacks %s", want)

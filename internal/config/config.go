@@ -30,6 +30,16 @@ var (
 	buildAPIURL         string
 	buildChannel        = "development"
 	buildVersion        = "dev"
+	// buildURLScheme is the app's URL scheme for social sign-in redirects
+	// (<scheme>://oauth-callback). Packaging stamps the same name into the OS
+	// registrations (wails.json info.protocols, the .desktop entry); see README.
+	buildURLScheme = "deskclerk"
+)
+
+// How social sign-in gets Clerk's redirect back (Config.OAuthRedirect).
+const (
+	RedirectScheme   = "scheme"   // the app's URL scheme: what production instances allowlist
+	RedirectLoopback = "loopback" // http://127.0.0.1:<port>/callback/<secret> (RFC 8252 §7.3)
 )
 
 // Environment variable names.
@@ -40,7 +50,9 @@ const (
 	EnvLogLevel          = "DESKCLERK_LOG_LEVEL"
 	EnvEmulatorDir       = "DESKCLERK_EMULATOR_DIR"
 	EnvEmulatorURL       = "DESKCLERK_EMULATOR_URL"
+	EnvEmulatorProd      = "DESKCLERK_EMULATOR_PRODUCTION"
 	EnvOAuthPort         = "DESKCLERK_OAUTH_PORT"
+	EnvOAuthRedirect     = "DESKCLERK_OAUTH_REDIRECT"
 	EnvDotenv            = "DESKCLERK_DOTENV"
 )
 
@@ -51,7 +63,7 @@ var ErrNoKeyInRelease = errors.New("this release build has no Clerk publishable 
 // ReleaseEnv are the only settings a release build reads from its environment:
 // none of them can point the sign-in or a session token at another host. The
 // publishable key and API URL come from the build; .env files are not read.
-var ReleaseEnv = []string{EnvLogLevel, EnvOAuthPort, EnvAuthorizedParties}
+var ReleaseEnv = []string{EnvLogLevel, EnvOAuthPort, EnvAuthorizedParties, EnvOAuthRedirect}
 
 // Config is the app's configuration.
 type Config struct {
@@ -61,7 +73,10 @@ type Config struct {
 	LogLevel          slog.Level
 	EmulatorDir       string // where the emulator keeps its state; empty means the user's config dir
 	EmulatorURL       string // a standalone emulator to use instead of starting one in-process
+	EmulatorProd      bool   // the emulator acts as a production instance (pk_live_, redirect allowlist)
 	OAuthPort         int    // fixed loopback port for social sign-in; 0 means ephemeral
+	OAuthRedirect     string // RedirectScheme, RedirectLoopback, or "" to decide per instance
+	URLScheme         string // the app's URL scheme (build time only)
 	Channel           string // "development" or "release"
 	Version           string
 	// GatewayKey is made anew by main at each launch (never read from settings):
@@ -74,6 +89,21 @@ func (c Config) Release() bool { return c.Channel == "release" }
 
 // UseEmulator reports whether the app runs against the built-in local emulator.
 func (c Config) UseEmulator() bool { return c.PublishableKey == "" && !c.Release() }
+
+// RedirectFor is the social sign-in transport for an instance with this publishable
+// key: the setting if given, else the URL scheme for production instances (pk_live_:
+// production FAPI sends the nonce only to allowlisted redirect URLs, and a loopback URL
+// with a port cannot be allowlisted once) and the loopback for development instances
+// and the local emulator (which accept any redirect URL).
+func (c Config) RedirectFor(publishableKey string) string {
+	if c.OAuthRedirect != "" {
+		return c.OAuthRedirect
+	}
+	if strings.HasPrefix(publishableKey, "pk_live_") {
+		return RedirectScheme
+	}
+	return RedirectLoopback
+}
 
 // Version returns the version stamped at build time.
 func Version() string { return buildVersion }
@@ -117,6 +147,8 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		APIURL:         strings.TrimRight(get(EnvAPIURL, buildAPIURL), "/"),
 		EmulatorDir:    get(EnvEmulatorDir, ""),
 		EmulatorURL:    strings.TrimRight(get(EnvEmulatorURL, ""), "/"),
+		OAuthRedirect:  get(EnvOAuthRedirect, ""),
+		URLScheme:      buildURLScheme,
 		Channel:        buildChannel,
 		Version:        buildVersion,
 	}
@@ -136,6 +168,18 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		if c.OAuthPort, err = strconv.Atoi(p); err != nil || c.OAuthPort < 1 || c.OAuthPort > 65535 {
 			return Config{}, fmt.Errorf("config: %s=%q: want a port number from 1 to 65535", EnvOAuthPort, p)
 		}
+	}
+	switch v := get(EnvEmulatorProd, ""); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.EmulatorProd = true
+	default:
+		return Config{}, fmt.Errorf("config: %s=%q: want 1 or 0", EnvEmulatorProd, v)
+	}
+	switch c.OAuthRedirect {
+	case "", RedirectScheme, RedirectLoopback:
+	default:
+		return Config{}, fmt.Errorf("config: %s=%q: want %q or %q", EnvOAuthRedirect, c.OAuthRedirect, RedirectScheme, RedirectLoopback)
 	}
 	if c.APIURL != "" {
 		u, err := url.Parse(c.APIURL)

@@ -68,6 +68,22 @@ func TestLoad(t *testing.T) {
 		{"emulator off loopback", map[string]string{EnvEmulatorURL: "http://192.0.2.1:4000"}, "", nil, "loopback"},
 		{"bad level", map[string]string{EnvLogLevel: "loud"}, "", nil, "log level"},
 		{"bad port", map[string]string{EnvOAuthPort: "70000"}, "", nil, "port number"},
+		{"bad redirect transport", map[string]string{EnvOAuthRedirect: "pigeon"}, "", nil, "scheme"},
+		{"redirect transport per instance", nil, "", func(t *testing.T, c Config) {
+			if c.URLScheme != "deskclerk" {
+				t.Errorf("scheme %q", c.URLScheme)
+			}
+			for key, want := range map[string]string{"pk_live_Y2xlcmsuZXhhbXBsZS5jb20k": RedirectScheme, "pk_test_eC5jbGVyay5hY2NvdW50cy5kZXYk": RedirectLoopback, "": RedirectLoopback} {
+				if got := c.RedirectFor(key); got != want {
+					t.Errorf("RedirectFor(%q) = %q, want %q", key, got, want)
+				}
+			}
+		}, ""},
+		{"redirect transport overridden", map[string]string{EnvOAuthRedirect: "loopback"}, "", func(t *testing.T, c Config) {
+			if got := c.RedirectFor("pk_live_Y2xlcmsuZXhhbXBsZS5jb20k"); got != RedirectLoopback {
+				t.Errorf("got %q", got)
+			}
+		}, ""},
 		{"secret key refused", map[string]string{EnvPublishableKey: "sk_test_abc"}, "", nil, "secret key"},
 	}
 	for _, tt := range tests {

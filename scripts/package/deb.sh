@@ -2,7 +2,9 @@
 # deb.sh BINARY DEB_VERSION OUTDIR — builds OUTDIR/deskclerk_<DEB_VERSION>_<arch>.deb from a
 # built Linux binary, with Debian's own tools only (no downloads):
 #   /usr/bin/deskclerk
-#   /usr/share/applications/deskclerk.desktop          (checked with desktop-file-validate)
+#   /usr/share/applications/deskclerk.desktop          (checked with desktop-file-validate; it
+#                                                        registers the URL scheme $URL_SCHEME,
+#                                                        default deskclerk: MimeType=x-scheme-handler/…)
 #   /usr/share/icons/hicolor/<N>x<N>/apps/deskclerk.png (from build/appicon.png, ImageMagick)
 #   /usr/share/doc/deskclerk/copyright
 # Depends: computed by dpkg-shlibdeps from the binary's libraries (the WebKitGTK 4.1 and
@@ -35,7 +37,12 @@ printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$pkg" "$pkg" >"$work/de
 root=$work/debian/$pkg
 umask 022
 install -D -m 0755 "$bin" "$root/usr/bin/$pkg"
-install -D -m 0644 scripts/package/linux/deskclerk.desktop "$root/usr/share/applications/$pkg.desktop"
+scheme=${URL_SCHEME:-deskclerk}
+[[ $scheme =~ ^[a-z][a-z0-9+.-]{0,31}$ ]] || die "URL_SCHEME=$scheme is not a URL scheme"
+install -d -m 0755 "$root/usr/share/applications"
+sed "s|x-scheme-handler/deskclerk;|x-scheme-handler/$scheme;|" scripts/package/linux/deskclerk.desktop >"$root/usr/share/applications/$pkg.desktop"
+chmod 0644 "$root/usr/share/applications/$pkg.desktop"
+grep -qx "MimeType=x-scheme-handler/$scheme;" "$root/usr/share/applications/$pkg.desktop" || die "the desktop entry does not register $scheme://"
 desktop-file-validate "$root/usr/share/applications/$pkg.desktop"
 install -D -m 0644 scripts/package/linux/copyright "$root/usr/share/doc/$pkg/copyright"
 for n in 16 22 24 32 48 64 128 256 512; do

@@ -13,7 +13,9 @@
 #   darwin   (macOS only) the universal .app bundle, zipped → $DIST/deskclerk-<version>-macos-universal.zip
 #   sums     write $DIST/SHA256SUMS and $DIST/manifest.env (what was built, for tests and CI)
 #
-# Environment: VERSION (git describe output, a tag, or dev), CLERK_PUBLISHABLE_KEY (when set:
+# Environment: URL_SCHEME (the app's URL scheme for social sign-in, default deskclerk: built
+# into the binary and registered by wails.json info.protocols → NSIS/Info.plist and by the
+# .deb's desktop entry), VERSION (git describe output, a tag, or dev), CLERK_PUBLISHABLE_KEY (when set:
 # a release-channel build with that key; when empty: a development-channel build, which falls
 # back to the local emulator), TAGS (Go build tags for Linux, default webkit2_41),
 # DIST (default build/bin/dist), STAGE (default build/bin/stage), SOURCE_DATE_EPOCH,
@@ -24,6 +26,8 @@ ROOT=$PWD
 export PATH="$PATH:$(go env GOPATH)/bin"
 VERSION=${VERSION:-dev}
 KEY=${CLERK_PUBLISHABLE_KEY:-}
+URL_SCHEME=${URL_SCHEME:-deskclerk}
+export URL_SCHEME
 TAGS=${TAGS:-webkit2_41}
 DIST=${DIST:-$ROOT/build/bin/dist}
 STAGE=${STAGE:-$ROOT/build/bin/stage}
@@ -44,6 +48,9 @@ go build -o "$STAMP" ./scripts/package/stamp
 vars=$("$STAMP" version "$VERSION") || die "VERSION=$VERSION cannot be packaged"
 eval "$vars"
 
+[[ $URL_SCHEME =~ ^[a-z][a-z0-9+.-]{0,31}$ ]] && ! [[ $URL_SCHEME =~ ^(https?|file|javascript|data|blob|about|ftp|mailto|wails)$ ]] ||
+	die "URL_SCHEME=$URL_SCHEME is not a usable URL scheme (lower case, RFC 3986, not one the web already uses)"
+
 channel=development
 if [ -n "$KEY" ]; then
 	case $KEY in
@@ -54,7 +61,7 @@ if [ -n "$KEY" ]; then
 fi
 
 ldflags() {
-	local f="-X deskclerk/internal/config.buildVersion=$APP_VERSION"
+	local f="-X deskclerk/internal/config.buildVersion=$APP_VERSION -X deskclerk/internal/config.buildURLScheme=$URL_SCHEME"
 	if [ "$channel" = release ]; then
 		f+=" -X deskclerk/internal/config.buildPublishableKey=$KEY -X deskclerk/internal/config.buildChannel=release"
 	fi
@@ -92,7 +99,7 @@ step_stage() {
 	mkdir -p "$STAGE"
 	tar -C "$ROOT" --exclude=./.git --exclude=node_modules --exclude=./build/bin --exclude=./test-artifacts \
 		--exclude=./.env --exclude='./.env.*' -cf - . | tar -C "$STAGE" -xf -
-	"$STAMP" project "$VERSION" "$STAGE"
+	"$STAMP" project "$VERSION" "$STAGE" "$URL_SCHEME"
 	say "staged $STAGE: version $APP_VERSION (numeric $NUMERIC_VERSION, Windows $WINDOWS_VERSION, Debian $DEB_VERSION), $channel channel"
 }
 
@@ -172,6 +179,7 @@ step_sums() {
 		echo "WINDOWS_VERSION=$WINDOWS_VERSION"
 		echo "DEB_VERSION=$DEB_VERSION"
 		echo "CHANNEL=$channel"
+		echo "URL_SCHEME=$URL_SCHEME"
 		echo "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH"
 		for f in "$DIST"/deskclerk_*.deb; do [ -f "$f" ] && echo "DEB=$(basename "$f")"; done
 		for f in "$DIST"/deskclerk-*-setup.exe; do [ -f "$f" ] && echo "SETUP=$(basename "$f")"; done

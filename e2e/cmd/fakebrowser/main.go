@@ -1,13 +1,17 @@
 // Command fakebrowser stands in for the system browser in the end-to-end tests of
 // social sign-in. Installed as "xdg-open" on PATH, it receives the URL that
 // github.com/pkg/browser opens, loads the local emulator's consent page, submits
-// it like a person would, and follows the redirects to the app's loopback listener.
+// it like a person would, and follows the redirects to the app's loopback listener —
+// or, when Clerk redirects to the app's own URL scheme (deskclerk://…), hands that URL
+// to the OS with xdg-open, as a browser does with a scheme it does not handle itself.
 //
 // FAKEBROWSER_CONFIG names a JSON file read at each run, so a test can change the
 // person's choice between sign-ins: {"decision": "approve"|"deny", "identity":
 // "<existing account's email>", "newEmail": "<new identity, takes precedence>",
 // "noBrowser": true (fail like a machine without a browser), "ignore": true (open
-// nothing, like a person who walks away), "delayMs": N (take N ms before answering)}. FAKEBROWSER_LOG names
+// nothing, like a person who walks away), "delayMs": N (take N ms before answering),
+// "forgeFirst": true (before the real scheme URL, launch one with a wrong state, as a
+// hostile page or program could)}. FAKEBROWSER_LOG names
 // a file the outcome is appended to.
 package main
 
@@ -21,6 +25,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"os/exec"
 	"regexp"
 	"time"
 )
@@ -67,6 +72,7 @@ type config struct {
 	NoBrowser bool   `json:"noBrowser"`
 	Ignore    bool   `json:"ignore"`
 	DelayMs   int    `json:"delayMs"`
+	Forge     bool   `json:"forgeFirst"`
 }
 
 func logOutcome(outcome string) {
@@ -80,7 +86,12 @@ func logOutcome(outcome string) {
 
 func visit(start string, cfg config) (string, error) {
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
+	c := &http.Client{Jar: jar, Timeout: 20 * time.Second, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+			return http.ErrUseLastResponse // the app's URL scheme: the OS's business
+		}
+		return nil
+	}}
 	resp, err := c.Get(start)
 	if err != nil {
 		return "", err
@@ -112,6 +123,9 @@ func visit(start string, cfg config) (string, error) {
 		return "", err
 	}
 	resp.Body.Close()
+	if loc, err := resp.Location(); err == nil && loc.Scheme != "http" && loc.Scheme != "https" {
+		return handOver(loc, cfg, form.Get("decision"))
+	}
 	final := resp.Request.URL
 	if final.Hostname() != "127.0.0.1" && final.Hostname() != "::1" {
 		return "", errors.New("the redirects did not end on the loopback listener")
@@ -120,4 +134,27 @@ func visit(start string, cfg config) (string, error) {
 		return "", fmt.Errorf("loopback listener answered %d", resp.StatusCode)
 	}
 	return form.Get("decision") + " ok", nil
+}
+
+// handOver gives a custom-scheme redirect to the OS (xdg-open → the registered .desktop
+// entry → a second launch of the app), first a forged one if asked.
+func handOver(loc *url.URL, cfg config, decision string) (string, error) {
+	if cfg.Forge {
+		forged := *loc
+		q := forged.Query()
+		q.Set("deskclerk_state", "forged-state-from-another-program")
+		q.Set("rotating_token_nonce", "rtn_forged")
+		forged.RawQuery = q.Encode()
+		// The second instance hands over and exits non-zero; xdg-open reports that.
+		_ = exec.Command("xdg-open", forged.String()).Run()
+		logOutcome("forged launch done")
+	}
+	// The second instance hands over and exits non-zero, so only a missing xdg-open
+	// is an error here; whether the app got the URL, the test sees in the window.
+	if err := exec.Command("xdg-open", loc.String()).Run(); err != nil {
+		if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) {
+			return "", fmt.Errorf("xdg-open: %w", err)
+		}
+	}
+	return decision + " ok (" + loc.Scheme + " scheme via xdg-open)", nil
 }

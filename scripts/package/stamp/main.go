@@ -2,7 +2,9 @@
 // version string, and writes them into a staged copy of the project.
 //
 //	stamp version VERSION        prints APP_VERSION=…, NUMERIC_VERSION=…, WINDOWS_VERSION=…, DEB_VERSION=…
-//	stamp project VERSION DIR    stamps DIR/wails.json and DIR/build/windows/info.json
+//	stamp project VERSION DIR [SCHEME]
+//	                             stamps DIR/wails.json and DIR/build/windows/info.json, and
+//	                             SCHEME (the app's URL scheme) into wails.json info.protocols
 //
 // VERSION is `git describe --tags --always --dirty` output, a tag (v1.2.3) or dev.
 package main
@@ -22,7 +24,7 @@ func main() {
 
 func run(args []string, out io.Writer) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: stamp version VERSION | stamp project VERSION DIR")
+		return fmt.Errorf("usage: stamp version VERSION | stamp project VERSION DIR [SCHEME]")
 	}
 	v, err := ParseVersion(args[1])
 	if err != nil {
@@ -34,6 +36,11 @@ func run(args []string, out io.Writer) error {
 		return err
 	case args[0] == "project" && len(args) == 3:
 		return StampProject(args[2], v)
+	case args[0] == "project" && len(args) == 4:
+		if err := StampProject(args[2], v); err != nil {
+			return err
+		}
+		return StampScheme(args[2], args[3])
 	}
-	return fmt.Errorf("usage: stamp version VERSION | stamp project VERSION DIR")
+	return fmt.Errorf("usage: stamp version VERSION | stamp project VERSION DIR [SCHEME]")
 }

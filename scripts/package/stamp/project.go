@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 )
 
 // StampProject writes v into a staged copy of the project at dir: wails.json's
@@ -48,6 +49,37 @@ func StampProject(dir string, v Version) error {
 			table["ProductVersion"] = v.App
 			table["FileVersion"] = v.Windows
 		}
+		return nil
+	})
+}
+
+// schemeSyntax is RFC 3986 §3.1 in lower case (what the OS registrations are written in).
+var schemeSyntax = regexp.MustCompile(`^[a-z][a-z0-9+.-]{0,31}$`)
+
+// StampScheme sets the app's URL scheme in the staged wails.json's info.protocols, from
+// which Wails writes the Windows installer's registry keys (NSIS, wails_tools.nsh) and
+// the macOS Info.plist's CFBundleURLTypes. Like StampProject it refuses a work tree.
+func StampScheme(dir, scheme string) error {
+	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+		return fmt.Errorf("stamp %s: this is a git work tree; stamp a staged copy", dir)
+	}
+	if !schemeSyntax.MatchString(scheme) {
+		return fmt.Errorf("stamp: %q is not a URL scheme", scheme)
+	}
+	return editJSON(filepath.Join(dir, "wails.json"), func(doc map[string]any) error {
+		info, ok := doc["info"].(map[string]any)
+		if !ok {
+			return errors.New(`no "info" object`)
+		}
+		protos, _ := info["protocols"].([]any)
+		if len(protos) != 1 {
+			return fmt.Errorf("want exactly one entry in info.protocols, found %d", len(protos))
+		}
+		p, ok := protos[0].(map[string]any)
+		if !ok {
+			return errors.New("info.protocols[0] is not an object")
+		}
+		p["scheme"] = scheme
 		return nil
 	})
 }

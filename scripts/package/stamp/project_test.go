@@ -120,3 +120,24 @@ func TestRun(t *testing.T) {
 		}
 	}
 }
+
+func TestStampScheme(t *testing.T) {
+	dir := stage(t)
+	w := readJSON(t, filepath.Join(dir, "wails.json"))
+	if got := w["info"].(map[string]any)["protocols"].([]any)[0].(map[string]any)["scheme"]; got != "deskclerk" {
+		t.Fatalf("the committed wails.json registers %v, want deskclerk", got)
+	}
+	if err := StampScheme(dir, "acme-desk"); err != nil {
+		t.Fatal(err)
+	}
+	w = readJSON(t, filepath.Join(dir, "wails.json"))
+	p := w["info"].(map[string]any)["protocols"].([]any)[0].(map[string]any)
+	if p["scheme"] != "acme-desk" || p["description"] == "" {
+		t.Errorf("protocol after stamping: %v", p)
+	}
+	for _, bad := range []string{"", "Acme", "a b", "1x"} {
+		if err := StampScheme(dir, bad); err == nil {
+			t.Errorf("scheme %q accepted", bad)
+		}
+	}
+}
