@@ -138,12 +138,16 @@ export function browserShim(dir) {
 }
 
 // keychainSecrets returns the secrets stored under the app's keychain service for
-// the emulator instance (the client token, possibly in chunks).
+// the emulator instance (the client token, possibly in chunks). It throws when
+// secret-tool fails (an empty search exits 0), so "nothing stored" is never
+// reported for a keychain that could not be read.
 export function keychainSecrets() {
-  let out = '';
+  let out;
   try {
     out = execFileSync('secret-tool', ['search', '--all', 'service', 'deskclerk (clerk.deskclerk.localhost)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch { return []; }
+  } catch (err) {
+    throw new Error(`secret-tool could not search the keychain: ${String(err.stderr || err.message).trim()}`);
+  }
   return out.split('\n').filter((l) => l.startsWith('secret = ')).map((l) => l.slice('secret = '.length));
 }
 
