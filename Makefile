@@ -13,6 +13,7 @@ URL_SCHEME ?= deskclerk
 LDFLAGS := -X deskclerk/internal/config.buildVersion=$(VERSION:v%=%) -X deskclerk/internal/config.buildURLScheme=$(URL_SCHEME)
 APP     := build/bin/deskclerk
 DEVAPP  := build/bin/deskclerk-dev
+TESTAPP := build/bin/deskclerk-test
 TOOLS   := build/bin/emulator build/bin/fakebrowser build/bin/demoapi
 ARTIFACTS ?= $(CURDIR)/test-artifacts
 FUZZTIME ?= 4s
@@ -21,9 +22,13 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # never the user's own keyring; DISPLAY is unset inside so nothing can prompt.
 KEYRING := auth/keychain/testdata/run-with-keyring.sh
 export NO_AT_BRIDGE := 1
+# Packages with goroutines of their own run under the race detector in test-go.
+RACE_PKGS := . ./auth/... ./emulator/... ./demoapi/... ./internal/...
+# A dummy live key: make bench builds a release binary with it, for its size only.
+BENCH_KEY := pk_live_Y2xlcmsuZGVza2NsZXJrLmV4YW1wbGUk
 
-.PHONY: register-scheme demo-users run deps deps-test frontend build build-dev tools lint check-secrets test test-go test-fuzz \
-	test-desktop test-browser test-emulator bench fuzz clean
+.PHONY: register-scheme demo-users run deps deps-test frontend build build-dev build-test tools lint check-secrets \
+	check-tree tree-state test test-go test-fuzz test-desktop test-browser test-emulator bench fuzz clean
 
 run: deps build ## build and launch the app (the local emulator when no CLERK_PUBLISHABLE_KEY is set)
 	@if [ "$$(uname -s)" = Linux ]; then scripts/register-scheme.sh --if-unset $(APP) $(URL_SCHEME) || true; fi
@@ -47,6 +52,13 @@ build: frontend
 	wails build -tags $(TAGS) -s -nocolour -ldflags "$(LDFLAGS)" >/dev/null
 	@ls -l $(APP)
 
+# The binary the desktop tests and benchmarks drive: make build's, plus the test hooks
+# (tag testhooks: the ready file and auto-quit, see testhooks.go) that make build and
+# release builds leave out.
+build-test: frontend
+	wails build -tags $(TAGS),testhooks -s -skipbindings -nocolour -o $(notdir $(TESTAPP)) -ldflags "$(LDFLAGS)" >/dev/null
+	@ls -l $(TESTAPP)
+
 # The dev-tagged binary serves the page and the real Go bindings on loopback, for Playwright.
 build-dev: frontend
 	go build -tags dev,$(TAGS) -ldflags "$(LDFLAGS)" -o $(DEVAPP) .
@@ -65,6 +77,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet -tags desktop,production,$(TAGS) ./...
 	go vet -tags release,$(TAGS) .
+	go vet -tags testhooks,desktop,production,$(TAGS) .
 	go vet -tags e2e ./e2e/...
 	go run $(STATICCHECK) -tags desktop,production,$(TAGS) ./...
 
@@ -74,11 +87,21 @@ check-secrets: build
 	@if grep -aoE 'sk_(test|live)_[A-Za-z0-9]{16,}' $(APP) ; then echo "a Clerk secret key is in $(APP)"; exit 1; fi
 	@echo "check-secrets: no secret keys in the tree or the binary"
 
-test: deps-test lint check-secrets build build-dev tools test-go test-fuzz test-emulator test-desktop test-browser test-package ## every test
+test: tree-state deps-test lint check-secrets build build-test build-dev tools test-go test-fuzz test-emulator test-desktop \
+	test-browser test-package ## every test
+	@scripts/check-tree.sh check
 	@echo "make test: all suites passed"
 
+# check-tree fails when the build or the tests changed the work tree (a fresh clone must
+# stay clean); tree-state records the tree before a run, so your own edits do not count.
+tree-state:
+	@scripts/check-tree.sh save
+check-tree:
+	@scripts/check-tree.sh check
+
 test-go:
-	$(KEYRING) go test -count=1 ./...
+	$(KEYRING) go test -count=1 -race $(RACE_PKGS)
+	$(KEYRING) go test -count=1 ./cmd/... ./scripts/... ./e2e/...
 
 test-fuzz:
 	go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./auth/verify/
@@ -96,15 +119,18 @@ test-emulator:
 
 test-desktop:
 	mkdir -p $(ARTIFACTS)
-	$(KEYRING) env DESKCLERK_APP_BIN=$(CURDIR)/$(APP) DESKCLERK_FAKEBROWSER_BIN=$(CURDIR)/build/bin/fakebrowser DESKCLERK_ARTIFACTS=$(ARTIFACTS) go test -count=1 -tags e2e -v ./e2e/desktop/
+	$(KEYRING) env DESKCLERK_APP_BIN=$(CURDIR)/$(TESTAPP) DESKCLERK_PLAIN_BIN=$(CURDIR)/$(APP) DESKCLERK_FAKEBROWSER_BIN=$(CURDIR)/build/bin/fakebrowser DESKCLERK_ARTIFACTS=$(ARTIFACTS) go test -count=1 -tags e2e -v ./e2e/desktop/
 
 test-browser:
 	mkdir -p $(ARTIFACTS)
 	cd e2e/browser && ../../$(KEYRING) env DESKCLERK_ARTIFACTS=$(ARTIFACTS) node --test --test-concurrency=1
 
-bench: deps-test build build-dev tools ## start-up, memory, API latency and verification benchmarks (prints tables)
+# The release binary is built as make package builds it (-trimpath, tag release, a key).
+bench: deps-test build build-test build-dev tools ## start-up, memory, size, API latency and verification benchmarks (prints tables)
 	go test -run '^$$' -bench . -benchmem ./auth/verify/
-	$(KEYRING) go run ./e2e/cmd/startbench -app $(APP) -runs 10
+	VERSION="$(VERSION)" TAGS="$(TAGS)" CLERK_PUBLISHABLE_KEY=$(BENCH_KEY) DIST=$(CURDIR)/build/bin/bench-release \
+		STAGE=$(CURDIR)/build/bin/bench-stage scripts/package/package.sh stage linux
+	$(KEYRING) go run ./e2e/cmd/startbench -app $(TESTAPP) -plain $(APP) -release build/bin/bench-release/linux-amd64/deskclerk -runs 10
 	cd e2e/browser && ../../$(KEYRING) node bench-binding.mjs
 	go run ./e2e/cmd/apibench -bin build/bin/demoapi
 

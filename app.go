@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"strconv"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
@@ -28,7 +25,9 @@ var processStart = time.Now()
 // calls into auth/, and returns plain data. No logic lives here. Nothing it
 // returns ever contains the client token.
 type App struct {
-	ctx   context.Context
+	// wails is Wails' runtime context: written once in startup, read from other
+	// goroutines (the single-instance callback, social sign-in hooks, test hooks).
+	wails atomic.Pointer[context.Context]
 	cfg   config.Config
 	start func(context.Context, service.Hooks) (*service.Service, error)
 	svc   *service.Service // set before ready closes; nil if start-up failed
@@ -55,36 +54,44 @@ func (a *App) service() *service.Service {
 // gateway is the asset server's middleware. Assets are served at once; Frontend API
 // calls wait for the auth stack, which starts while the page loads.
 func (a *App) gateway(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, gateway.DefaultPrefix+"/") {
-			if svc := a.service(); svc != nil {
-				svc.Gateway.ServeHTTP(w, r)
-				return
-			}
+	return gateway.Middleware(gateway.DefaultPrefix, func() *gateway.Gateway {
+		if svc := a.service(); svc != nil {
+			return svc.Gateway
 		}
-		next.ServeHTTP(w, r)
-	})
+		return nil
+	})(next)
+}
+
+// ctx is Wails' runtime context, or nil before startup.
+func (a *App) ctx() context.Context {
+	if p := a.wails.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// toFront un-minimises and shows the window (after social sign-in, on a second launch).
+func (a *App) toFront() {
+	if ctx := a.ctx(); ctx != nil {
+		runtime.WindowUnminimise(ctx)
+		runtime.WindowShow(ctx)
+	}
 }
 
 // hooks connect social sign-in events to the window.
 func (a *App) hooks() service.Hooks {
 	return service.Hooks{
-		OAuthDone: func() {
-			if a.ctx != nil {
-				runtime.WindowUnminimise(a.ctx)
-				runtime.WindowShow(a.ctx)
-			}
-		},
+		OAuthDone: a.toFront,
 		OAuthOpenFailed: func(url string, err error) {
-			if a.ctx != nil {
-				runtime.EventsEmit(a.ctx, "oauth:open-failed", url)
+			if ctx := a.ctx(); ctx != nil {
+				runtime.EventsEmit(ctx, "oauth:open-failed", url)
 			}
 		},
 	}
 }
 
 func (a *App) startup(ctx context.Context) {
-	a.ctx = ctx
+	a.wails.Store(&ctx)
 	a.log.Info("starting", "version", a.cfg.Version, "channel", a.cfg.Channel, "emulator", a.cfg.UseEmulator())
 	if len(a.errs) > 0 || a.start == nil {
 		close(a.ready)
@@ -184,7 +191,7 @@ func (a *App) CallAPI(method, path, body, token string) APIResult {
 	if body != "" {
 		b = []byte(body)
 	}
-	resp, err := svc.API.Do(a.ctx, method, path, b, token)
+	resp, err := svc.API.Do(a.ctx(), method, path, b, token)
 	if err != nil {
 		// The page shows what failed and what to do; the error chain (addresses,
 		// dial errors) stays in the log.
@@ -245,7 +252,7 @@ func (a *App) OAuthOpen(authURL string) OAuthOutcome {
 	if svc == nil {
 		return OAuthOutcome{Error: "sign-in is not available: the app did not start"}
 	}
-	res, err := svc.OAuth.Open(a.ctx, authURL)
+	res, err := svc.OAuth.Open(a.ctx(), authURL)
 	if errors.Is(err, loopback.ErrCanceled) {
 		// The person pressed Cancel: nothing to report as an error.
 		return OAuthOutcome{Error: loopback.UserMessage(err), Code: "cancelled"}
@@ -279,7 +286,7 @@ func (a *App) OAuthCancel() {
 
 // CopyText puts text on the clipboard (the sign-in URL when no browser opened).
 func (a *App) CopyText(text string) error {
-	if err := runtime.ClipboardSetText(a.ctx, text); err != nil {
+	if err := runtime.ClipboardSetText(a.ctx(), text); err != nil {
 		return fmt.Errorf("the clipboard is not available: %w", err)
 	}
 	return nil
@@ -291,29 +298,13 @@ func (a *App) SignedOut() error {
 	if svc == nil {
 		return nil
 	}
-	return svc.SignedOut(a.ctx)
+	return svc.SignedOut(a.ctx())
 }
 
 // Ready is called by the page once a screen has been painted. It records the
-// start-up timing, and for tests and benchmarks appends it to
-// $DESKCLERK_READY_FILE (one JSON line per call) and quits after $DESKCLERK_AUTOQUIT_MS.
+// start-up timing; builds made for tests also report it (see testhooks.go).
 func (a *App) Ready(screen string) {
 	now := time.Now()
 	a.log.Debug("screen painted", "screen", screen, "since_main", now.Sub(processStart))
-	if f := os.Getenv("DESKCLERK_READY_FILE"); f != "" {
-		rec, _ := json.Marshal(map[string]any{
-			"pid":           os.Getpid(),
-			"screen":        screen,
-			"mainUnixNano":  processStart.UnixNano(),
-			"readyUnixNano": now.UnixNano(),
-		})
-		// A single small O_APPEND write is never torn.
-		if fh, err := os.OpenFile(f, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
-			_, _ = fh.Write(append(rec, '\n'))
-			fh.Close()
-		}
-	}
-	if ms, err := strconv.Atoi(os.Getenv("DESKCLERK_AUTOQUIT_MS")); err == nil && ms >= 0 {
-		time.AfterFunc(time.Duration(ms)*time.Millisecond, func() { runtime.Quit(a.ctx) })
-	}
+	a.testHooks(screen, now)
 }

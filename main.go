@@ -18,7 +18,6 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	"github.com/wailsapp/wails/v2/pkg/options/mac"
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
-	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"deskclerk/auth/keychain"
 	"deskclerk/auth/service"
@@ -81,10 +80,7 @@ func main() {
 			UniqueId: "d9bf243d-fb75-4c19-bed5-97df7ff9b262",
 			OnSecondInstanceLaunch: func(second options.SecondInstanceData) {
 				log.Info("second launch: bringing the window to the front", "args", len(second.Args))
-				if app.ctx != nil {
-					runtime.WindowUnminimise(app.ctx)
-					runtime.WindowShow(app.ctx)
-				}
+				app.toFront()
 				app.launchArgs(second.Args)
 			},
 		},

@@ -6,12 +6,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 
 	"deskclerk/auth/service"
 	"deskclerk/emulator"
 	"deskclerk/internal/config"
+	"deskclerk/internal/paths"
 )
 
 // startLocal runs the local Clerk emulator for a development build without a
@@ -24,11 +23,10 @@ var startLocal service.LocalStarter = func(ctx context.Context, cfg config.Confi
 	}
 	dir := cfg.EmulatorDir
 	if dir == "" {
-		base, err := os.UserConfigDir()
-		if err != nil {
+		var err error
+		if dir, err = paths.EmulatorDir(); err != nil {
 			return nil, fmt.Errorf("emulator state directory: %w", err)
 		}
-		dir = filepath.Join(base, service.AppName, "emulator")
 	}
 	return emulator.Start(ctx, emulator.Options{
 		Dir: dir, Logger: log.With("component", "emulator"), AuthorizedParties: cfg.AuthorizedParties,

@@ -353,6 +353,19 @@ func (c *call) ensureClient(t *txn) (*clientRecord, error) {
 	return cl, nil
 }
 
+// attemptClient is ensureClient for starting a sign-in or sign-up, which
+// Clerk refuses while a session is live on the client.
+func (c *call) attemptClient(t *txn) (*clientRecord, error) {
+	cl, err := c.ensureClient(t)
+	if err != nil {
+		return nil, err
+	}
+	if len(cl.liveSessions()) > 0 {
+		return nil, errSessionExists()
+	}
+	return cl, nil
+}
+
 func (c *call) issueToken(cl *clientRecord) error {
 	tok, err := c.s.keys.mintClientToken(cl, c.now)
 	if err != nil {
@@ -384,6 +397,19 @@ func (c *call) envelope(t *txn, response any, cl *clientRecord) (object, error) 
 	return object{"response": response, "client": client}, nil
 }
 
+// clientResponse renders the routes about the client itself: {response: client, client: null}.
+func (c *call) clientResponse(t *txn, cl *clientRecord) (any, error) {
+	cj, err := c.render(t).client(cl)
+	if err != nil {
+		return nil, err
+	}
+	var resp any
+	if cj != nil {
+		resp = cj
+	}
+	return object{"response": resp, "client": nil}, nil
+}
+
 // committedError marks a handler error whose state changes must still be
 // saved (a failed attempt counts even though the request fails).
 type committedError struct{ err error }
@@ -412,4 +438,31 @@ func (c *call) mutate(fn func(t *txn) error) error {
 		return err
 	}
 	return kept
+}
+
+// txnHandler is a FAPI handler that does its work inside one store transaction.
+type txnHandler func(c *call, t *txn) (any, error)
+
+// writing serves h in a write transaction (see mutate for what a failure keeps).
+func writing(h txnHandler) handlerFunc {
+	return func(c *call) (any, error) {
+		var out any
+		err := c.mutate(func(t *txn) (err error) {
+			out, err = h(c, t)
+			return err
+		})
+		return out, err
+	}
+}
+
+// reading serves h in a read-only transaction.
+func reading(h txnHandler) handlerFunc {
+	return func(c *call) (any, error) {
+		var out any
+		err := c.s.store.view(func(t *txn) (err error) {
+			out, err = h(c, t)
+			return err
+		})
+		return out, err
+	}
 }

@@ -1,9 +1,7 @@
 package emulator
 
 import (
-	"encoding/json"
 	"strings"
-	"unicode/utf8"
 )
 
 // meSession finds the session a /v1/me request acts for: _clerk_session_id,
@@ -31,105 +29,77 @@ func (s *Server) meSession(c *call, t *txn) (*clientRecord, *sessionRecord, *use
 	return cl, sess, u, nil
 }
 
+// userEnvelope renders u in the {response, client} envelope.
+func (c *call) userEnvelope(t *txn, u *userRecord, cl *clientRecord) (any, error) {
+	uj, err := c.render(t).user(u)
+	if err != nil {
+		return nil, err
+	}
+	return c.envelope(t, uj, cl)
+}
+
 // GET /v1/me
-func (s *Server) getMe(c *call) (any, error) {
-	var out any
-	err := s.store.view(func(t *txn) error {
-		cl, _, u, err := s.meSession(c, t)
-		if err != nil {
-			return err
-		}
-		uj, err := c.render(t).user(u)
-		if err != nil {
-			return err
-		}
-		out, err = c.envelope(t, uj, cl)
-		return err
-	})
-	return out, err
+func (s *Server) getMe(c *call, t *txn) (any, error) {
+	cl, _, u, err := s.meSession(c, t)
+	if err != nil {
+		return nil, err
+	}
+	return c.userEnvelope(t, u, cl)
 }
 
 // PATCH /v1/me: names and unsafe metadata (announced by user.updated).
-func (s *Server) updateMe(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, _, u, err := s.meSession(c, t)
-		if err != nil {
-			return err
+func (s *Server) updateMe(c *call, t *txn) (any, error) {
+	cl, _, u, err := s.meSession(c, t)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.nameParams(&u.FirstName, &u.LastName); err != nil {
+		return nil, err
+	}
+	if c.has("primary_email_address_id") {
+		if err := setPrimaryEmail(u, c.param("primary_email_address_id")); err != nil {
+			return nil, err
 		}
-		for _, f := range []struct {
-			name string
-			dst  *string
-		}{{"first_name", &u.FirstName}, {"last_name", &u.LastName}} {
-			if !c.has(f.name) {
-				continue
-			}
-			v := c.param(f.name)
-			if utf8.RuneCountInString(v) > maxNameLength {
-				return errParamInvalid(f.name, f.name+" must be at most 256 characters.")
-			}
-			*f.dst = v
-		}
-		if c.has("primary_email_address_id") {
-			if err := setPrimaryEmail(u, c.param("primary_email_address_id")); err != nil {
-				return err
-			}
-		}
-		if c.has("unsafe_metadata") {
-			var m map[string]any
-			if err := json.Unmarshal([]byte(c.param("unsafe_metadata")), &m); err != nil {
-				return errParamInvalid("unsafe_metadata", "unsafe_metadata must be a JSON object.")
-			}
-			u.UnsafeMetadata = m
-		}
-		u.UpdatedAt = c.nowMS()
-		if err := t.saveUser(u); err != nil {
-			return err
-		}
-		if err := s.emitUserEvent(c, t, "user.updated", u); err != nil {
-			return err
-		}
-		uj, err := c.render(t).user(u)
-		if err != nil {
-			return err
-		}
-		out, err = c.envelope(t, uj, cl)
-		return err
-	})
-	return out, err
+	}
+	if err := c.metadataParam(&u.UnsafeMetadata); err != nil {
+		return nil, err
+	}
+	u.UpdatedAt = c.nowMS()
+	if err := t.saveUser(u); err != nil {
+		return nil, err
+	}
+	if err := s.emitUserEvent(c, t, "user.updated", u); err != nil {
+		return nil, err
+	}
+	return c.userEnvelope(t, u, cl)
 }
 
 // DELETE /v1/me: deletes the account, ends its sessions on every client and
 // announces user.deleted.
-func (s *Server) deleteMe(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, _, u, err := s.meSession(c, t)
-		if err != nil {
-			return err
+func (s *Server) deleteMe(c *call, t *txn) (any, error) {
+	cl, _, u, err := s.meSession(c, t)
+	if err != nil {
+		return nil, err
+	}
+	now := c.nowMS()
+	err = forUserSessions(t, cl, u.ID, func(x *clientRecord, sess *sessionRecord) bool {
+		sess.Status, sess.UpdatedAt = "revoked", now
+		if x.LastActiveSession == sess.ID {
+			x.LastActiveSession = ""
 		}
-		now := c.nowMS()
-		err = forUserSessions(t, cl, u.ID, func(x *clientRecord, sess *sessionRecord) bool {
-			sess.Status, sess.UpdatedAt = "revoked", now
-			if x.LastActiveSession == sess.ID {
-				x.LastActiveSession = ""
-			}
-			x.UpdatedAt = now
-			return true
-		})
-		if err != nil {
-			return err
-		}
-		if err := t.deleteUser(u); err != nil {
-			return err
-		}
-		if err := s.emitDeletedEvent(c, t, u.ID); err != nil {
-			return err
-		}
-		out, err = c.envelope(t, object{"object": "user", "id": u.ID, "deleted": true}, cl)
-		return err
+		x.UpdatedAt = now
+		return true
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if err := t.deleteUser(u); err != nil {
+		return nil, err
+	}
+	if err := s.emitDeletedEvent(c, t, u.ID); err != nil {
+		return nil, err
+	}
+	return c.envelope(t, object{"object": "user", "id": u.ID, "deleted": true}, cl)
 }
 
 // activeSession is one entry of GET /v1/me/sessions/active (the "Active
@@ -200,51 +170,44 @@ func forUserSessions(t *txn, cl *clientRecord, userID string, fn func(*clientRec
 }
 
 // GET /v1/me/sessions/active: a bare array.
-func (s *Server) activeSessions(c *call) (any, error) {
+func (s *Server) activeSessions(c *call, t *txn) (any, error) {
+	_, _, u, err := s.meSession(c, t)
+	if err != nil {
+		return nil, err
+	}
 	out := []object{}
-	err := s.store.view(func(t *txn) error { // the visitor changes nothing, so nothing is saved
-		_, _, u, err := s.meSession(c, t)
-		if err != nil {
-			return err
-		}
-		return userSessions(t, u.ID, func(_ *clientRecord, sess *sessionRecord) bool {
-			out = append(out, activeSession(sess))
-			return false
-		})
+	err = userSessions(t, u.ID, func(_ *clientRecord, sess *sessionRecord) bool {
+		out = append(out, activeSession(sess))
+		return false // changes nothing, so nothing is saved
 	})
 	return out, err
 }
 
 // POST /v1/me/sessions/{id}/revoke: sign another device out.
-func (s *Server) revokeSession(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, _, u, err := s.meSession(c, t)
-		if err != nil {
-			return err
+func (s *Server) revokeSession(c *call, t *txn) (any, error) {
+	cl, _, u, err := s.meSession(c, t)
+	if err != nil {
+		return nil, err
+	}
+	target := c.r.PathValue("id")
+	now := c.nowMS()
+	var found object
+	revoke := func(x *clientRecord, sess *sessionRecord) bool {
+		if sess.ID != target {
+			return false
 		}
-		target := c.r.PathValue("id")
-		now := c.nowMS()
-		var found object
-		revoke := func(x *clientRecord, sess *sessionRecord) bool {
-			if sess.ID != target {
-				return false
-			}
-			sess.Status, sess.UpdatedAt = "revoked", now
-			if x.LastActiveSession == sess.ID {
-				x.LastActiveSession = ""
-			}
-			found = activeSession(sess)
-			return true
+		sess.Status, sess.UpdatedAt = "revoked", now
+		if x.LastActiveSession == sess.ID {
+			x.LastActiveSession = ""
 		}
-		if err := forUserSessions(t, cl, u.ID, revoke); err != nil {
-			return err
-		}
-		if found == nil {
-			return errNotFound("Session")
-		}
-		out = found
-		return nil
-	})
-	return out, err
+		found = activeSession(sess)
+		return true
+	}
+	if err := forUserSessions(t, cl, u.ID, revoke); err != nil {
+		return nil, err
+	}
+	if found == nil {
+		return nil, errNotFound("Session")
+	}
+	return found, nil
 }

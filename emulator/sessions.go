@@ -74,101 +74,59 @@ func pruneEnded(list []sessionRecord) []sessionRecord {
 }
 
 // GET /v1/client
-func (s *Server) getClient(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, err := c.loadClient(t)
-		if err != nil {
-			return err
+func (s *Server) getClient(c *call, t *txn) (any, error) {
+	cl, err := c.loadClient(t)
+	if err != nil {
+		return nil, err
+	}
+	if cl != nil && expireSessions(cl, c.nowMS()) {
+		if err := t.saveClient(cl); err != nil {
+			return nil, err
 		}
-		if cl != nil && expireSessions(cl, c.nowMS()) {
-			if err := t.saveClient(cl); err != nil {
-				return err
-			}
-		}
-		// A dead or missing token is not an error here: the answer is "no client",
-		// and ClerkJS starts signed out (a 401 would make it reload this very route).
-		cj, err := c.render(t).client(cl)
-		if err != nil {
-			return err
-		}
-		var resp any
-		if cj != nil {
-			resp = cj
-		}
-		out = object{"response": resp, "client": nil}
-		return nil
-	})
-	return out, err
+	}
+	// A dead or missing token is not an error here: the answer is "no client",
+	// and ClerkJS starts signed out (a 401 would make it reload this very route).
+	return c.clientResponse(t, cl)
 }
 
 // POST|PUT /v1/client
-func (s *Server) createClient(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, err := c.ensureClient(t)
-		if err != nil {
-			return err
-		}
-		cl.UpdatedAt = c.nowMS()
-		if err := t.saveClient(cl); err != nil {
-			return err
-		}
-		cj, err := c.render(t).client(cl)
-		out = object{"response": cj, "client": nil}
-		return err
-	})
-	return out, err
-}
-
-// DELETE /v1/client: ends every session and forgets the client; its token dies.
-func (s *Server) destroyClient(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, err := c.requireClient(t)
-		if err != nil {
-			return err
-		}
-		endAll(cl, c.nowMS())
-		cl.SignInID, cl.SignUpID = "", ""
-		cj, err := c.render(t).client(cl)
-		if err != nil {
-			return err
-		}
-		if err := t.del(bucketClients, cl.ID); err != nil {
-			return err
-		}
-		out = object{"response": cj, "client": nil}
-		return nil
-	})
-	return out, err
-}
-
-func endAll(cl *clientRecord, now int64) {
-	for _, sess := range cl.liveSessions() {
-		sess.Status, sess.UpdatedAt = "ended", now
+func (s *Server) createClient(c *call, t *txn) (any, error) {
+	cl, err := c.ensureClient(t)
+	if err != nil {
+		return nil, err
 	}
-	cl.LastActiveSession = ""
-	cl.UpdatedAt = now
+	cl.UpdatedAt = c.nowMS()
+	if err := t.saveClient(cl); err != nil {
+		return nil, err
+	}
+	return c.clientResponse(t, cl)
 }
 
-// DELETE /v1/client/sessions: sign out of every session; the client stays.
-func (s *Server) removeSessions(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
+// DELETE /v1/client ends every session and forgets the client (its token dies);
+// DELETE /v1/client/sessions signs out of every session and keeps the client.
+func (s *Server) endAllSessions(forget bool) txnHandler {
+	return func(c *call, t *txn) (any, error) {
 		cl, err := c.requireClient(t)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		endAll(cl, c.nowMS())
-		if err := t.saveClient(cl); err != nil {
-			return err
+		now := c.nowMS()
+		for _, sess := range cl.liveSessions() {
+			sess.Status, sess.UpdatedAt = "ended", now
 		}
-		cj, err := c.render(t).client(cl)
-		out = object{"response": cj, "client": nil}
-		return err
-	})
-	return out, err
+		cl.LastActiveSession = ""
+		cl.UpdatedAt = now
+		if forget {
+			cl.SignInID, cl.SignUpID = "", ""
+			err = t.del(bucketClients, cl.ID)
+		} else {
+			err = t.saveClient(cl)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return c.clientResponse(t, cl)
+	}
 }
 
 func (s *Server) findSession(c *call, t *txn) (*clientRecord, *sessionRecord, error) {
@@ -195,90 +153,75 @@ func (c *call) sessionEnvelope(t *txn, sess *sessionRecord, cl *clientRecord) (a
 func live(sess *sessionRecord) bool { return sess.Status == "active" || sess.Status == "pending" }
 
 // GET /v1/client/sessions/{id}
-func (s *Server) getSession(c *call) (any, error) {
-	var out any
-	err := c.s.store.view(func(t *txn) error {
-		cl, sess, err := s.findSession(c, t)
-		if err != nil {
-			return err
-		}
-		out, err = c.sessionEnvelope(t, sess, cl)
-		return err
-	})
-	return out, err
+func (s *Server) getSession(c *call, t *txn) (any, error) {
+	cl, sess, err := s.findSession(c, t)
+	if err != nil {
+		return nil, err
+	}
+	return c.sessionEnvelope(t, sess, cl)
 }
 
 // POST /v1/client/sessions/{id}/touch: make the session the active one,
 // optionally switching the active organization.
-func (s *Server) touchSession(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, sess, err := s.findSession(c, t)
-		if err != nil {
-			return err
-		}
-		if !live(sess) {
-			return errSignedOut()
-		}
-		if c.has("active_organization_id") {
-			orgID := c.param("active_organization_id")
-			if orgID != "" {
-				u, err := t.user(sess.UserID)
-				if err != nil {
-					return err
-				}
-				if u == nil || u.membership(orgID) == nil {
-					return errNotFound("Organization")
-				}
+func (s *Server) touchSession(c *call, t *txn) (any, error) {
+	cl, sess, err := s.findSession(c, t)
+	if err != nil {
+		return nil, err
+	}
+	if !live(sess) {
+		return nil, errSignedOut()
+	}
+	if c.has("active_organization_id") {
+		orgID := c.param("active_organization_id")
+		if orgID != "" {
+			u, err := t.user(sess.UserID)
+			if err != nil {
+				return nil, err
 			}
-			sess.ActiveOrgID = orgID
+			if u == nil || u.membership(orgID) == nil {
+				return nil, errNotFound("Organization")
+			}
 		}
-		now := c.nowMS()
-		sess.LastActiveAt, sess.UpdatedAt = now, now
-		cl.LastActiveSession, cl.UpdatedAt = sess.ID, now
-		if err := t.saveClient(cl); err != nil {
-			return err
-		}
-		out, err = c.sessionEnvelope(t, sess, cl)
-		return err
-	})
-	return out, err
+		sess.ActiveOrgID = orgID
+	}
+	now := c.nowMS()
+	sess.LastActiveAt, sess.UpdatedAt = now, now
+	cl.LastActiveSession, cl.UpdatedAt = sess.ID, now
+	if err := t.saveClient(cl); err != nil {
+		return nil, err
+	}
+	return c.sessionEnvelope(t, sess, cl)
 }
 
 // POST /v1/client/sessions/{id}/tokens: a fresh session token, bare
 // {object:"token", jwt} (ClerkJS reads json.jwt; a wrapped body breaks it).
-func (s *Server) createToken(c *call) (any, error) {
-	var out any
-	err := c.s.store.view(func(t *txn) error {
-		_, sess, err := s.findSession(c, t)
-		if err != nil {
-			return err
+func (s *Server) createToken(c *call, t *txn) (any, error) {
+	_, sess, err := s.findSession(c, t)
+	if err != nil {
+		return nil, err
+	}
+	if !live(sess) {
+		return nil, errSignedOut() // ClerkJS reloads the client and drops the session
+	}
+	u, err := t.user(sess.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, errSignedOut()
+	}
+	orgID := sess.ActiveOrgID
+	if c.has("organization_id") {
+		orgID = c.param("organization_id")
+		if orgID != "" && u.membership(orgID) == nil {
+			return nil, errNotFound("Organization")
 		}
-		if !live(sess) {
-			return errSignedOut() // ClerkJS reloads the client and drops the session
-		}
-		u, err := t.user(sess.UserID)
-		if err != nil {
-			return err
-		}
-		if u == nil {
-			return errSignedOut()
-		}
-		orgID := sess.ActiveOrgID
-		if c.has("organization_id") {
-			orgID = c.param("organization_id")
-			if orgID != "" && u.membership(orgID) == nil {
-				return errNotFound("Organization")
-			}
-		}
-		jwt, err := c.render(t).sessionToken(sess, u, orgID)
-		if err != nil {
-			return err
-		}
-		out = object{"object": "token", "jwt": jwt}
-		return nil
-	})
-	return out, err
+	}
+	jwt, err := c.render(t).sessionToken(sess, u, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return object{"object": "token", "jwt": jwt}, nil
 }
 
 // POST /v1/client/sessions/{id}/tokens/{template}: the emulator has no JWT templates.
@@ -287,32 +230,28 @@ func (s *Server) createTemplateToken(c *call) (any, error) {
 		"JWT template "+c.r.PathValue("template")+" not found; the emulator has no JWT templates.", nil)
 }
 
-// POST /v1/client/sessions/{id}/end and /remove.
-func (s *Server) endSession(status string) handlerFunc {
-	return func(c *call) (any, error) {
-		var out any
-		err := c.mutate(func(t *txn) error {
-			cl, sess, err := s.findSession(c, t)
-			if err != nil {
-				return err
+// POST /v1/client/sessions/{id}/end and /remove: the same but for the status
+// (and a removed session's status changes even when it had already ended).
+func (s *Server) endSession(status string) txnHandler {
+	return func(c *call, t *txn) (any, error) {
+		cl, sess, err := s.findSession(c, t)
+		if err != nil {
+			return nil, err
+		}
+		now := c.nowMS()
+		if live(sess) || status == "removed" {
+			sess.Status, sess.UpdatedAt = status, now
+		}
+		if cl.LastActiveSession == sess.ID {
+			cl.LastActiveSession = ""
+			if others := cl.liveSessions(); len(others) > 0 {
+				cl.LastActiveSession = others[0].ID
 			}
-			now := c.nowMS()
-			if live(sess) || status == "removed" {
-				sess.Status, sess.UpdatedAt = status, now
-			}
-			if cl.LastActiveSession == sess.ID {
-				cl.LastActiveSession = ""
-				if others := cl.liveSessions(); len(others) > 0 {
-					cl.LastActiveSession = others[0].ID
-				}
-			}
-			cl.UpdatedAt = now
-			if err := t.saveClient(cl); err != nil {
-				return err
-			}
-			out, err = c.sessionEnvelope(t, sess, cl)
-			return err
-		})
-		return out, err
+		}
+		cl.UpdatedAt = now
+		if err := t.saveClient(cl); err != nil {
+			return nil, err
+		}
+		return c.sessionEnvelope(t, sess, cl)
 	}
 }

@@ -20,79 +20,72 @@ func isTestAddress(address string) bool {
 }
 
 // POST /v1/client/sign_ins
-func (s *Server) createSignIn(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, err := c.ensureClient(t)
-		if err != nil {
-			return err
-		}
-		if len(cl.liveSessions()) > 0 {
-			return errSessionExists()
-		}
-		now := c.nowMS()
-		si := signInRecord{ID: newID("sia"), Status: "needs_identifier", CreatedAt: now, AbandonAt: now + signInLifetime.Milliseconds()}
-		strategy := c.param("strategy")
+func (s *Server) createSignIn(c *call, t *txn) (any, error) {
+	cl, err := c.attemptClient(t)
+	if err != nil {
+		return nil, err
+	}
+	now := c.nowMS()
+	si := signInRecord{ID: newID("sia"), Status: "needs_identifier", CreatedAt: now, AbandonAt: now + signInLifetime.Milliseconds()}
+	strategy := c.param("strategy")
 
+	switch {
+	case c.boolParam("transfer"):
+		if err := s.transferToSignIn(c, t, cl, &si); err != nil {
+			return nil, err
+		}
+	case strings.HasPrefix(strategy, "oauth_"):
+		if err := s.startOAuth(c, t, cl, "sign_in", si.ID, strategy, &si.FirstFactor); err != nil {
+			return nil, err
+		}
+	default:
+		identifier := c.param("identifier")
+		if identifier == "" {
+			if strategy != "" {
+				return nil, errParamMissing("identifier")
+			}
+			break // an empty sign-in: ClerkJS fills in the identifier later
+		}
+		u, err := t.userByEmail(identifier)
+		if err != nil {
+			return nil, err
+		}
+		if u == nil {
+			return nil, errIdentifierNotFound()
+		}
+		si.Identifier, si.UserID, si.Status = identifier, u.ID, "needs_first_factor"
 		switch {
-		case c.boolParam("transfer"):
-			if err := s.transferToSignIn(c, t, cl, &si); err != nil {
-				return err
+		case c.param("password") != "" && (strategy == "" || strategy == "password"):
+			if err := s.attemptPassword(c, u, &si, c.param("password")); err != nil {
+				cl.addSignIn(si) // the client and the failed attempt stay, as with a separate attempt
+				return nil, keepChanges(s.withSaved(c, t, cl, err))
 			}
-		case strings.HasPrefix(strategy, "oauth_"):
-			if err := s.startOAuth(c, t, cl, "sign_in", si.ID, strategy, &si.FirstFactor); err != nil {
-				return err
-			}
-		default:
-			identifier := c.param("identifier")
-			if identifier == "" {
-				if strategy != "" {
-					return errParamMissing("identifier")
-				}
-				break // an empty sign-in: ClerkJS fills in the identifier later
-			}
-			u, err := t.userByEmail(identifier)
-			if err != nil {
-				return err
-			}
-			if u == nil {
-				return errIdentifierNotFound()
-			}
-			si.Identifier, si.UserID, si.Status = identifier, u.ID, "needs_first_factor"
-			switch {
-			case c.param("password") != "" && (strategy == "" || strategy == "password"):
-				if err := s.attemptPassword(c, u, &si, c.param("password")); err != nil {
-					cl.addSignIn(si) // the client and the failed attempt stay, as with a separate attempt
-					return keepChanges(s.withSaved(c, t, cl, err))
-				}
-			case strategy == "email_code":
-				s.prepareEmailCode(c, t, u, &si.FirstFactor, u.email(identifier))
-			case strategy != "" && strategy != "password":
-				return errStrategyInvalid(strategy)
-			}
+		case strategy == "email_code":
+			s.prepareEmailCode(c, t, u, &si.FirstFactor, u.email(identifier))
+		case strategy != "" && strategy != "password":
+			return nil, errStrategyInvalid(strategy)
 		}
-		sip := cl.addSignIn(si)
-		if sip.FirstFactor != nil && sip.FirstFactor.Status == "verified" && sip.OAuthNonce == "" {
-			if err := s.completeSignIn(c, t, cl, sip); err != nil {
-				return err
-			}
+	}
+	sip := cl.addSignIn(si)
+	if sip.FirstFactor != nil && sip.FirstFactor.Status == "verified" && sip.OAuthNonce == "" {
+		if err := s.completeSignIn(c, t, cl, sip); err != nil {
+			return nil, err
 		}
-		return s.saveAndRespondSignIn(c, t, cl, sip, &out)
-	})
-	return out, err
+	}
+	return s.respondSignIn(c, t, cl, sip)
 }
 
-func (s *Server) saveAndRespondSignIn(c *call, t *txn, cl *clientRecord, si *signInRecord, out *any) error {
+// respondSignIn saves the client and renders the sign-in in its envelope.
+func (s *Server) respondSignIn(c *call, t *txn, cl *clientRecord, si *signInRecord) (any, error) {
 	cl.UpdatedAt = c.nowMS()
 	if err := t.saveClient(cl); err != nil {
-		return err
+		return nil, err
 	}
 	resp, err := c.render(t).signIn(si)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	*out, err = c.envelope(t, resp, cl)
-	return err
+	return c.envelope(t, resp, cl)
 }
 
 // findSignIn loads the client and one of its sign-ins.
@@ -109,21 +102,17 @@ func (s *Server) findSignIn(c *call, t *txn) (*clientRecord, *signInRecord, erro
 }
 
 // GET /v1/client/sign_ins/{id}[?rotating_token_nonce=…]
-func (s *Server) getSignIn(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, si, err := s.findSignIn(c, t)
-		if err != nil {
-			return err
+func (s *Server) getSignIn(c *call, t *txn) (any, error) {
+	cl, si, err := s.findSignIn(c, t)
+	if err != nil {
+		return nil, err
+	}
+	if nonce := c.query.Get("rotating_token_nonce"); nonce != "" {
+		if err := s.redeemSignInNonce(c, t, cl, si, nonce); err != nil {
+			return nil, err
 		}
-		if nonce := c.query.Get("rotating_token_nonce"); nonce != "" {
-			if err := s.redeemSignInNonce(c, t, cl, si, nonce); err != nil {
-				return err
-			}
-		}
-		return s.saveAndRespondSignIn(c, t, cl, si, &out)
-	})
-	return out, err
+	}
+	return s.respondSignIn(c, t, cl, si)
 }
 
 // redeemSignInNonce finishes an OAuth sign-in on the client that started it:
@@ -149,49 +138,54 @@ func (s *Server) redeemSignInNonce(c *call, t *txn, cl *clientRecord, si *signIn
 }
 
 // POST /v1/client/sign_ins/{id}/prepare_first_factor
-func (s *Server) prepareFirstFactor(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, si, err := s.findSignIn(c, t)
-		if err != nil {
-			return err
+func (s *Server) prepareFirstFactor(c *call, t *txn) (any, error) {
+	cl, si, strategy, err := s.findSignInStrategy(c, t)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(strategy, "oauth_") {
+		if err := s.startOAuth(c, t, cl, "sign_in", si.ID, strategy, &si.FirstFactor); err != nil {
+			return nil, err
 		}
-		strategy, err := c.required("strategy")
-		if err != nil {
-			return err
-		}
-		if strings.HasPrefix(strategy, "oauth_") {
-			if err := s.startOAuth(c, t, cl, "sign_in", si.ID, strategy, &si.FirstFactor); err != nil {
-				return err
-			}
-			return s.saveAndRespondSignIn(c, t, cl, si, &out)
-		}
-		u, err := s.signInUser(t, si)
-		if err != nil {
-			return err
-		}
-		if strategy != "email_code" {
-			return errStrategyInvalid(strategy)
-		}
-		email := u.primaryEmail()
-		if id := c.param("email_address_id"); id != "" {
-			email = nil
-			for i := range u.Emails {
-				if u.Emails[i].ID == id {
-					email = &u.Emails[i]
-				}
-			}
-			if email == nil {
-				return errParamValueInvalid("email_address_id", "email_address_id does not belong to this account.")
+		return s.respondSignIn(c, t, cl, si)
+	}
+	u, err := s.signInUser(t, si)
+	if err != nil {
+		return nil, err
+	}
+	if strategy != "email_code" {
+		return nil, errStrategyInvalid(strategy)
+	}
+	email := u.primaryEmail()
+	if id := c.param("email_address_id"); id != "" {
+		email = nil
+		for i := range u.Emails {
+			if u.Emails[i].ID == id {
+				email = &u.Emails[i]
 			}
 		}
-		if retry := s.limiter.retryAfter(u.ID, c.now); retry > 0 {
-			return errTooManyRequests(retry)
+		if email == nil {
+			return nil, errParamValueInvalid("email_address_id", "email_address_id does not belong to this account.")
 		}
-		s.prepareEmailCode(c, t, u, &si.FirstFactor, email)
-		return s.saveAndRespondSignIn(c, t, cl, si, &out)
-	})
-	return out, err
+	}
+	if retry := s.limiter.retryAfter(u.ID, c.now); retry > 0 {
+		return nil, errTooManyRequests(retry)
+	}
+	s.prepareEmailCode(c, t, u, &si.FirstFactor, email)
+	return s.respondSignIn(c, t, cl, si)
+}
+
+// findSignInStrategy is findSignIn for prepare and attempt, which name a strategy.
+func (s *Server) findSignInStrategy(c *call, t *txn) (*clientRecord, *signInRecord, string, error) {
+	cl, si, err := s.findSignIn(c, t)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	strategy, err := c.required("strategy")
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return cl, si, strategy, nil
 }
 
 func (s *Server) signInUser(t *txn, si *signInRecord) (*userRecord, error) {
@@ -234,50 +228,42 @@ func (s *Server) newCodeVerification(c *call, t *txn, address string) *verificat
 }
 
 // POST /v1/client/sign_ins/{id}/attempt_first_factor
-func (s *Server) attemptFirstFactor(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, si, err := s.findSignIn(c, t)
+func (s *Server) attemptFirstFactor(c *call, t *txn) (any, error) {
+	cl, si, strategy, err := s.findSignInStrategy(c, t)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.signInUser(t, si)
+	if err != nil {
+		return nil, err
+	}
+	if len(cl.liveSessions()) > 0 {
+		return nil, errSessionExists()
+	}
+	switch strategy {
+	case "password":
+		password, err := c.required("password")
 		if err != nil {
-			return err
+			return nil, err
 		}
-		strategy, err := c.required("strategy")
+		if err := s.attemptPassword(c, u, si, password); err != nil {
+			return nil, keepChanges(s.withSaved(c, t, cl, err))
+		}
+	case "email_code":
+		code, err := c.required("code")
 		if err != nil {
-			return err
+			return nil, err
 		}
-		u, err := s.signInUser(t, si)
-		if err != nil {
-			return err
+		if err := s.attemptCode(c, u.ID, si.FirstFactor, code); err != nil {
+			return nil, keepChanges(s.withSaved(c, t, cl, err))
 		}
-		if len(cl.liveSessions()) > 0 {
-			return errSessionExists()
-		}
-		switch strategy {
-		case "password":
-			password, err := c.required("password")
-			if err != nil {
-				return err
-			}
-			if err := s.attemptPassword(c, u, si, password); err != nil {
-				return keepChanges(s.withSaved(c, t, cl, err))
-			}
-		case "email_code":
-			code, err := c.required("code")
-			if err != nil {
-				return err
-			}
-			if err := s.attemptCode(c, u.ID, si.FirstFactor, code); err != nil {
-				return keepChanges(s.withSaved(c, t, cl, err))
-			}
-		default:
-			return errStrategyInvalid(strategy)
-		}
-		if err := s.completeSignIn(c, t, cl, si); err != nil {
-			return err
-		}
-		return s.saveAndRespondSignIn(c, t, cl, si, &out)
-	})
-	return out, err
+	default:
+		return nil, errStrategyInvalid(strategy)
+	}
+	if err := s.completeSignIn(c, t, cl, si); err != nil {
+		return nil, err
+	}
+	return s.respondSignIn(c, t, cl, si)
 }
 
 // withSaved saves the client (recording a failed attempt) and passes err on.

@@ -40,6 +40,37 @@ func validEmail(address string) bool {
 	return at > 0 && strings.Contains(address[at+1:], ".") && len(address) <= 320
 }
 
+// nameParams copies first_name and last_name, when sent, to first and last.
+func (c *call) nameParams(first, last *string) error {
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"first_name", first}, {"last_name", last}} {
+		if !c.has(f.name) {
+			continue
+		}
+		v := c.param(f.name)
+		if utf8.RuneCountInString(v) > maxNameLength {
+			return errParamInvalid(f.name, f.name+" must be at most 256 characters.")
+		}
+		*f.dst = v
+	}
+	return nil
+}
+
+// metadataParam copies unsafe_metadata, when sent, to dst: a JSON object.
+func (c *call) metadataParam(dst *map[string]any) error {
+	if !c.has("unsafe_metadata") {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(c.param("unsafe_metadata")), &m); err != nil {
+		return errParamInvalid("unsafe_metadata", "unsafe_metadata must be a JSON object.")
+	}
+	*dst = m
+	return nil
+}
+
 // applySignUpFields copies the editable fields from the request, validating each.
 func (s *Server) applySignUpFields(c *call, t *txn, su *signUpRecord) error {
 	if c.has("email_address") {
@@ -57,18 +88,8 @@ func (s *Server) applySignUpFields(c *call, t *txn, su *signUpRecord) error {
 		}
 		su.EmailAddress = address
 	}
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"first_name", &su.FirstName}, {"last_name", &su.LastName}} {
-		if !c.has(f.name) {
-			continue
-		}
-		v := c.param(f.name)
-		if utf8.RuneCountInString(v) > maxNameLength {
-			return errParamInvalid(f.name, f.name+" must be at most 256 characters.")
-		}
-		*f.dst = v
+	if err := c.nameParams(&su.FirstName, &su.LastName); err != nil {
+		return err
 	}
 	if c.has("password") {
 		pw := c.form.Get("password") // not trimmed: spaces are part of a password
@@ -84,12 +105,8 @@ func (s *Server) applySignUpFields(c *call, t *txn, su *signUpRecord) error {
 		}
 		su.PasswordHash = hash
 	}
-	if c.has("unsafe_metadata") {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(c.param("unsafe_metadata")), &m); err != nil {
-			return errParamInvalid("unsafe_metadata", "unsafe_metadata must be a JSON object.")
-		}
-		su.UnsafeMetadata = m
+	if err := c.metadataParam(&su.UnsafeMetadata); err != nil {
+		return err
 	}
 	if c.boolParam("legal_accepted") {
 		su.LegalAcceptedAt = c.nowMS()
@@ -98,55 +115,47 @@ func (s *Server) applySignUpFields(c *call, t *txn, su *signUpRecord) error {
 }
 
 // POST /v1/client/sign_ups
-func (s *Server) createSignUp(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, err := c.ensureClient(t)
-		if err != nil {
-			return err
+func (s *Server) createSignUp(c *call, t *txn) (any, error) {
+	cl, err := c.attemptClient(t)
+	if err != nil {
+		return nil, err
+	}
+	now := c.nowMS()
+	su := signUpRecord{ID: newID("sua"), Status: "missing_requirements", CreatedAt: now, AbandonAt: now + signInLifetime.Milliseconds()}
+	strategy := c.param("strategy")
+	switch {
+	case c.boolParam("transfer"):
+		if err := s.transferToSignUp(c, t, cl, &su); err != nil {
+			return nil, err
 		}
-		if len(cl.liveSessions()) > 0 {
-			return errSessionExists()
+	case strings.HasPrefix(strategy, "oauth_"):
+		if err := s.startOAuth(c, t, cl, "sign_up", su.ID, strategy, &su.ExternalVerification); err != nil {
+			return nil, err
 		}
-		now := c.nowMS()
-		su := signUpRecord{ID: newID("sua"), Status: "missing_requirements", CreatedAt: now, AbandonAt: now + signInLifetime.Milliseconds()}
-		strategy := c.param("strategy")
-		switch {
-		case c.boolParam("transfer"):
-			if err := s.transferToSignUp(c, t, cl, &su); err != nil {
-				return err
-			}
-		case strings.HasPrefix(strategy, "oauth_"):
-			if err := s.startOAuth(c, t, cl, "sign_up", su.ID, strategy, &su.ExternalVerification); err != nil {
-				return err
-			}
-		default:
-			if err := s.applySignUpFields(c, t, &su); err != nil {
-				return err
-			}
-			if strategy == "email_code" && su.EmailAddress != "" {
-				su.EmailVerification = s.newCodeVerification(c, t, su.EmailAddress)
-			}
+	default:
+		if err := s.applySignUpFields(c, t, &su); err != nil {
+			return nil, err
 		}
-		sup := cl.addSignUp(su)
-		if sup.ready() && sup.OAuthNonce == "" {
-			if err := s.completeSignUp(c, t, cl, sup); err != nil {
-				return err
-			}
+		if strategy == "email_code" && su.EmailAddress != "" {
+			su.EmailVerification = s.newCodeVerification(c, t, su.EmailAddress)
 		}
-		return s.saveAndRespondSignUp(c, t, cl, sup, &out)
-	})
-	return out, err
+	}
+	sup := cl.addSignUp(su)
+	if sup.ready() && sup.OAuthNonce == "" {
+		if err := s.completeSignUp(c, t, cl, sup); err != nil {
+			return nil, err
+		}
+	}
+	return s.respondSignUp(c, t, cl, sup)
 }
 
-func (s *Server) saveAndRespondSignUp(c *call, t *txn, cl *clientRecord, su *signUpRecord, out *any) error {
+// respondSignUp saves the client and renders the sign-up in its envelope.
+func (s *Server) respondSignUp(c *call, t *txn, cl *clientRecord, su *signUpRecord) (any, error) {
 	cl.UpdatedAt = c.nowMS()
 	if err := t.saveClient(cl); err != nil {
-		return err
+		return nil, err
 	}
-	var err error
-	*out, err = c.envelope(t, c.render(t).signUp(su), cl)
-	return err
+	return c.envelope(t, c.render(t).signUp(su), cl)
 }
 
 func (s *Server) findSignUp(c *call, t *txn) (*clientRecord, *signUpRecord, error) {
@@ -161,117 +170,109 @@ func (s *Server) findSignUp(c *call, t *txn) (*clientRecord, *signUpRecord, erro
 	return cl, su, nil
 }
 
+// findOpenSignUp is findSignUp for the routes that change a sign-up, which a
+// completed one refuses.
+func (s *Server) findOpenSignUp(c *call, t *txn) (*clientRecord, *signUpRecord, error) {
+	cl, su, err := s.findSignUp(c, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	if su.Status == "complete" {
+		return nil, nil, errSignUpComplete()
+	}
+	return cl, su, nil
+}
+
+// emailCodeStrategy checks the strategy of a sign-up verification: the emulator has only email codes.
+func (c *call) emailCodeStrategy() error {
+	strategy, err := c.required("strategy")
+	if err != nil {
+		return err
+	}
+	if strategy != "email_code" {
+		return errStrategyInvalid(strategy)
+	}
+	return nil
+}
+
 // GET /v1/client/sign_ups/{id}[?rotating_token_nonce=…]
-func (s *Server) getSignUp(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, su, err := s.findSignUp(c, t)
-		if err != nil {
-			return err
+func (s *Server) getSignUp(c *call, t *txn) (any, error) {
+	cl, su, err := s.findSignUp(c, t)
+	if err != nil {
+		return nil, err
+	}
+	if nonce := c.query.Get("rotating_token_nonce"); nonce != "" && su.Status != "complete" {
+		if su.OAuthNonce == "" || !constantTimeEqual(nonce, su.OAuthNonce) {
+			return nil, errParamValueInvalid("rotating_token_nonce", "The rotating token nonce is invalid or has already been used.")
 		}
-		if nonce := c.query.Get("rotating_token_nonce"); nonce != "" && su.Status != "complete" {
-			if su.OAuthNonce == "" || !constantTimeEqual(nonce, su.OAuthNonce) {
-				return errParamValueInvalid("rotating_token_nonce", "The rotating token nonce is invalid or has already been used.")
-			}
-			su.OAuthNonce = ""
-			if su.ready() {
-				if err := s.completeSignUp(c, t, cl, su); err != nil {
-					return err
-				}
+		su.OAuthNonce = ""
+		if su.ready() {
+			if err := s.completeSignUp(c, t, cl, su); err != nil {
+				return nil, err
 			}
 		}
-		return s.saveAndRespondSignUp(c, t, cl, su, &out)
-	})
-	return out, err
+	}
+	return s.respondSignUp(c, t, cl, su)
 }
 
 // PATCH /v1/client/sign_ups/{id}
-func (s *Server) updateSignUp(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, su, err := s.findSignUp(c, t)
-		if err != nil {
-			return err
+func (s *Server) updateSignUp(c *call, t *txn) (any, error) {
+	cl, su, err := s.findOpenSignUp(c, t)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.applySignUpFields(c, t, su); err != nil {
+		return nil, err
+	}
+	if su.ready() {
+		if err := s.completeSignUp(c, t, cl, su); err != nil {
+			return nil, err
 		}
-		if su.Status == "complete" {
-			return errSignUpComplete()
-		}
-		if err := s.applySignUpFields(c, t, su); err != nil {
-			return err
-		}
-		if su.ready() {
-			if err := s.completeSignUp(c, t, cl, su); err != nil {
-				return err
-			}
-		}
-		return s.saveAndRespondSignUp(c, t, cl, su, &out)
-	})
-	return out, err
+	}
+	return s.respondSignUp(c, t, cl, su)
 }
 
 // POST /v1/client/sign_ups/{id}/prepare_verification
-func (s *Server) prepareVerification(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, su, err := s.findSignUp(c, t)
-		if err != nil {
-			return err
-		}
-		if su.Status == "complete" {
-			return errSignUpComplete()
-		}
-		strategy, err := c.required("strategy")
-		if err != nil {
-			return err
-		}
-		if strategy != "email_code" {
-			return errStrategyInvalid(strategy)
-		}
-		if su.EmailAddress == "" {
-			return errParamMissing("email_address")
-		}
-		if retry := s.limiter.retryAfter("signup:"+su.ID, c.now); retry > 0 {
-			return errTooManyRequests(retry)
-		}
-		su.EmailVerification = s.newCodeVerification(c, t, su.EmailAddress)
-		return s.saveAndRespondSignUp(c, t, cl, su, &out)
-	})
-	return out, err
+func (s *Server) prepareVerification(c *call, t *txn) (any, error) {
+	cl, su, err := s.findOpenSignUp(c, t)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.emailCodeStrategy(); err != nil {
+		return nil, err
+	}
+	if su.EmailAddress == "" {
+		return nil, errParamMissing("email_address")
+	}
+	if retry := s.limiter.retryAfter("signup:"+su.ID, c.now); retry > 0 {
+		return nil, errTooManyRequests(retry)
+	}
+	su.EmailVerification = s.newCodeVerification(c, t, su.EmailAddress)
+	return s.respondSignUp(c, t, cl, su)
 }
 
 // POST /v1/client/sign_ups/{id}/attempt_verification
-func (s *Server) attemptVerification(c *call) (any, error) {
-	var out any
-	err := c.mutate(func(t *txn) error {
-		cl, su, err := s.findSignUp(c, t)
-		if err != nil {
-			return err
+func (s *Server) attemptVerification(c *call, t *txn) (any, error) {
+	cl, su, err := s.findOpenSignUp(c, t)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.emailCodeStrategy(); err != nil {
+		return nil, err
+	}
+	code, err := c.required("code")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.attemptCode(c, "signup:"+su.ID, su.EmailVerification, code); err != nil {
+		return nil, keepChanges(s.withSaved(c, t, cl, err))
+	}
+	if su.ready() {
+		if err := s.completeSignUp(c, t, cl, su); err != nil {
+			return nil, err
 		}
-		if su.Status == "complete" {
-			return errSignUpComplete()
-		}
-		strategy, err := c.required("strategy")
-		if err != nil {
-			return err
-		}
-		if strategy != "email_code" {
-			return errStrategyInvalid(strategy)
-		}
-		code, err := c.required("code")
-		if err != nil {
-			return err
-		}
-		if err := s.attemptCode(c, "signup:"+su.ID, su.EmailVerification, code); err != nil {
-			return keepChanges(s.withSaved(c, t, cl, err))
-		}
-		if su.ready() {
-			if err := s.completeSignUp(c, t, cl, su); err != nil {
-				return err
-			}
-		}
-		return s.saveAndRespondSignUp(c, t, cl, su, &out)
-	})
-	return out, err
+	}
+	return s.respondSignUp(c, t, cl, su)
 }
 
 func errSignUpComplete() *apiError {

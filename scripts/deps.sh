@@ -66,10 +66,16 @@ if ! command -v wails >/dev/null || [ "$(wails version 2>/dev/null | head -1)" !
   go install "github.com/wailsapp/wails/v2/cmd/wails@$want"
 fi
 
-# npm install, not npm ci: lockfiles written against a registry that lacks other
-# platforms' optional packages are rejected by npm ci; versions are pinned exactly in
-# package.json and the lockfile still records the resolved tree.
-npm_dir() { [ -f "$1/package.json" ] || return 0; (cd "$1" && npm install --no-audit --no-fund --loglevel=error >/dev/null); }
+# npm ci installs exactly what the committed lockfile records (every platform's optional
+# packages included, so it works on each OS) and never rewrites it. It starts from an
+# empty node_modules, so it runs only when package.json or the lockfile is newer than
+# the last install (npm's own record of it, node_modules/.package-lock.json).
+npm_dir() {
+  local installed=$1/node_modules/.package-lock.json
+  [ -f "$1/package.json" ] || return 0
+  [ "$installed" -nt "$1/package-lock.json" ] && [ "$installed" -nt "$1/package.json" ] && return 0
+  (cd "$1" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
 npm_dir frontend
 if [ "$what" = test ]; then
   for d in e2e/*/; do npm_dir "${d%/}"; done

@@ -117,17 +117,12 @@ func launchSystem(u string) error {
 	return browser.OpenURL(u)
 }
 
-// Open validates rawURL (see Validate) and opens it in the system browser.
-//
-// It can block for as long as the launcher runs: on some Linux setups x-www-browser
-// starts the browser in the foreground and returns only when it exits. Call it from a
-// goroutine when that matters (loopback.Manager does).
-func Open(rawURL string, allowHTTPLoopback bool) error {
-	return System{AllowHTTPLoopback: allowHTTPLoopback}.Open(rawURL)
-}
-
 // System is an opener (it satisfies loopback.Opener) that validates, then launches.
 // The zero value opens https URLs with the system browser.
+//
+// Open can block for as long as the launcher runs: on some Linux setups x-www-browser
+// starts the browser in the foreground and returns only when it exits. Call it from a
+// goroutine when that matters (loopback.Manager does).
 type System struct {
 	// AllowHTTPLoopback permits http://127.0.0.1 and http://[::1] URLs (local emulator).
 	AllowHTTPLoopback bool

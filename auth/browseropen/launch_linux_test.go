@@ -26,7 +26,7 @@ func fakeXdgOpen(t *testing.T, script string) (argFile string) {
 func TestOpenRunsXdgOpenWithTheURLAsOneArgument(t *testing.T) {
 	argFile := fakeXdgOpen(t, "echo noisy-output; echo noisy-error >&2; exit 0")
 	const u = "https://accounts.example.com/auth?a=1&b=$(id)&c=;ls|x"
-	if err := Open(u, false); err != nil {
+	if err := (System{}).Open(u); err != nil {
 		t.Fatalf("Open() = %v", err)
 	}
 	got, err := os.ReadFile(argFile)
@@ -40,7 +40,7 @@ func TestOpenRunsXdgOpenWithTheURLAsOneArgument(t *testing.T) {
 
 func TestOpenReportsLauncherFailure(t *testing.T) {
 	fakeXdgOpen(t, "echo 'no method available for opening' >&2; exit 3")
-	err := Open("https://accounts.example.com/auth?state=SECRET-STATE", false)
+	err := System{}.Open("https://accounts.example.com/auth?state=SECRET-STATE")
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
 		t.Fatalf("Open() = %v, want exit status 3", err)
@@ -52,7 +52,7 @@ func TestOpenReportsLauncherFailure(t *testing.T) {
 
 func TestOpenReportsMissingLauncher(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	err := Open("https://accounts.example.com/", false)
+	err := System{}.Open("https://accounts.example.com/")
 	if !errors.Is(err, exec.ErrNotFound) {
 		t.Fatalf("Open() = %v, want exec.ErrNotFound", err)
 	}
@@ -60,7 +60,7 @@ func TestOpenReportsMissingLauncher(t *testing.T) {
 
 func TestOpenDoesNotLaunchRejectedURL(t *testing.T) {
 	argFile := fakeXdgOpen(t, "exit 0")
-	if err := Open("file:///etc/passwd", true); !errors.Is(err, ErrUnsafeURL) {
+	if err := (System{AllowHTTPLoopback: true}).Open("file:///etc/passwd"); !errors.Is(err, ErrUnsafeURL) {
 		t.Fatalf("Open() = %v, want ErrUnsafeURL", err)
 	}
 	if _, err := os.Stat(argFile); !os.IsNotExist(err) {

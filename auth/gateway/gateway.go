@@ -22,15 +22,22 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"deskclerk/auth/keychain"
 )
 
 // TokenStore keeps the client token. keychain.Store implements it.
 type TokenStore interface {
-	Load(ctx context.Context) (string, error) // keychain.ErrNotFound when there is none
+	// Load returns the stored token. When none is stored, its error has a
+	// NotFound() bool method that answers true (keychain.ErrNotFound has);
+	// Delete may answer the same when there was nothing to delete.
+	Load(ctx context.Context) (string, error)
 	Save(ctx context.Context, token string) error
 	Delete(ctx context.Context) error
+}
+
+// notFound reports whether a TokenStore error means "no token is stored".
+func notFound(err error) bool {
+	var nf interface{ NotFound() bool }
+	return errors.As(err, &nf) && nf.NotFound()
 }
 
 // DefaultPrefix is the path under which the page reaches the gateway.
@@ -102,15 +109,23 @@ func New(o Options) (*Gateway, error) {
 	return &Gateway{up: &up, prefix: strings.TrimRight(o.Prefix, "/"), store: o.Store, client: o.Client, log: o.Logger, key: o.Key, online: true}, nil
 }
 
-// Middleware serves the gateway's paths and passes everything else to next.
-func (g *Gateway) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if g.owns(r.URL.Path) {
-			g.ServeHTTP(w, r)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+// Middleware is the asset server's middleware: requests under prefix go to the
+// gateway that get returns, everything else to next at once. get may block (the
+// app starts the auth stack while the page loads, so only Frontend API calls wait
+// for it) and may return nil (start-up failed: the request goes to next).
+func Middleware(prefix string, get func() *Gateway) func(http.Handler) http.Handler {
+	prefix = strings.TrimRight(prefix, "/")
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == prefix || strings.HasPrefix(r.URL.Path, prefix+"/") {
+				if g := get(); g != nil {
+					g.ServeHTTP(w, r)
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 func (g *Gateway) owns(p string) bool { return p == g.prefix || strings.HasPrefix(p, g.prefix+"/") }
@@ -169,7 +184,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	token, err := g.store.Load(ctx)
 	switch {
-	case errors.Is(err, keychain.ErrNotFound):
+	case notFound(err):
 		token = ""
 	case err != nil:
 		// Going on without the token would make FAPI start a new client and the
@@ -270,7 +285,7 @@ func (g *Gateway) afterResponse(ctx context.Context, r *http.Request, resp *http
 	defer g.saveMu.Unlock()
 	switch {
 	case ok && isSignOut(r):
-		if err := g.store.Delete(ctx); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+		if err := g.store.Delete(ctx); err != nil && !notFound(err) {
 			g.log.Warn("gateway: could not delete the client token after sign-out", "err", err)
 		}
 	case rotated != "":
@@ -279,7 +294,7 @@ func (g *Gateway) afterResponse(ctx context.Context, r *http.Request, resp *http
 		}
 	case resp.StatusCode == http.StatusUnauthorized && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/v1/client"):
 		// FAPI does not know the token (expired or revoked client): start afresh.
-		if err := g.store.Delete(ctx); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+		if err := g.store.Delete(ctx); err != nil && !notFound(err) {
 			g.log.Warn("gateway: could not delete a rejected client token", "err", err)
 		}
 	}

@@ -3,13 +3,16 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"deskclerk/auth/keychain"
 )
@@ -234,6 +237,121 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
+// Assets are served at once while the gateway is still starting; Frontend API
+// calls wait for it, and go to the assets handler when it failed to start.
+func TestMiddlewareWaitsOnlyForGatewayPaths(t *testing.T) {
+	up, _ := fakeFAPI(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(298) })
+	g := newGateway(t, up.URL, &memStore{})
+	started := make(chan struct{})
+	var gw *Gateway
+	mw := Middleware(DefaultPrefix, func() *Gateway { <-started; return gw })
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) }))
+
+	if w := do(h, "GET", "/index.html", "", nil); w.Code != 299 { // would block if it waited
+		t.Fatalf("asset: code %d", w.Code)
+	}
+	fapi := make(chan int)
+	go func() { fapi <- do(h, "GET", "/__fapi/v1/client", "", nil).Code }()
+	gw = g
+	close(started)
+	if code := <-fapi; code != 298 {
+		t.Fatalf("FAPI call: code %d, want the upstream's 298", code)
+	}
+
+	failed := Middleware(DefaultPrefix, func() *Gateway { return nil })(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) }))
+	if w := do(failed, "GET", "/__fapi/v1/client", "", nil); w.Code != 299 {
+		t.Fatalf("no gateway: code %d, want the next handler's", w.Code)
+	}
+}
+
+// Every one of many racing rotations is saved once, and one of them stays stored.
+func TestConcurrentRotationsAreAllSaved(t *testing.T) {
+	var n atomic.Int32
+	up, _ := fakeFAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Authorization", fmt.Sprintf("tok-%d", n.Add(1)))
+	})
+	store := &memStore{}
+	g := newGateway(t, up.URL, store)
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); do(g, "POST", "/__fapi/v1/client/sessions/s/touch", "", nil) }()
+	}
+	wg.Wait()
+	var last int
+	if store.saves != 50 || func() error { _, err := fmt.Sscanf(store.get(), "tok-%d", &last); return err }() != nil || last < 1 || last > 50 {
+		t.Fatalf("saves %d, stored %q", store.saves, store.get())
+	}
+}
+
+// gatedStore holds the first Save until released, as a slow keychain would, and
+// records the order in which saves start and finish.
+type gatedStore struct {
+	memStore
+	entered chan string
+	release chan struct{}
+	once    sync.Once
+	done    []string
+}
+
+func (s *gatedStore) Save(ctx context.Context, v string) error {
+	s.entered <- v
+	s.once.Do(func() { <-s.release })
+	_ = s.memStore.Save(ctx, v)
+	s.mu.Lock()
+	s.done = append(s.done, v)
+	s.mu.Unlock()
+	return nil
+}
+
+// A rotation that arrives while an older one is still being saved is saved after
+// it, so the token of the last response is the one that stays stored.
+func TestConcurrentRotationsEndWithTheLastResponse(t *testing.T) {
+	var n atomic.Int32
+	up, _ := fakeFAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Authorization", fmt.Sprintf("tok-%d", n.Add(1)))
+	})
+	store := &gatedStore{entered: make(chan string, 2), release: make(chan struct{})}
+	g := newGateway(t, up.URL, store)
+	touch := func(done chan<- struct{}) { do(g, "POST", "/__fapi/v1/client/sessions/s/touch", "", nil); close(done) }
+	first, second := make(chan struct{}), make(chan struct{})
+	go touch(first)
+	if got := <-store.entered; got != "tok-1" { // tok-1's save has started and is held
+		t.Fatalf("first save %q", got)
+	}
+	go touch(second)
+	for deadline := time.Now().Add(5 * time.Second); n.Load() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the second request never reached FAPI")
+		}
+	}
+	// tok-2 has been answered: a gateway that does not order saves starts saving it now.
+	select {
+	case got := <-store.entered:
+		t.Errorf("the save of %s started while tok-1 was still being saved", got)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(store.release)
+	<-first
+	<-second
+	store.mu.Lock()
+	done := strings.Join(store.done, ",")
+	store.mu.Unlock()
+	if done != "tok-1,tok-2" || store.get() != "tok-2" {
+		t.Fatalf("saves finished in order %s, stored %q; want tok-1,tok-2 and tok-2", done, store.get())
+	}
+}
+
+func assertClerkError(t *testing.T, w *httptest.ResponseRecorder, code string) {
+	t.Helper()
+	var env struct {
+		Errors []struct{ Code, Message string } `json:"errors"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil || len(env.Errors) != 1 || env.Errors[0].Code != code {
+		t.Fatalf("body %s: want Clerk error %q", w.Body, code)
+	}
+}
+
 // Paths that are not clean, or that hide "/", "." or "\\" in percent-encoding,
 // never reach FAPI (decoded, /__fapi/v1/..%2f..%2fx would go out as /v1/../../x).
 func TestUncleanPathsRefused(t *testing.T) {
@@ -316,47 +434,5 @@ func TestKeyRequired(t *testing.T) {
 	}
 	if w := do(g, "GET", "/__fapi/v1/client", "", map[string]string{KeyHeader: "launch-key-123"}); w.Code != 200 || (*got)[0].Auth != "stored-token" {
 		t.Fatalf("with the key: code %d, upstream %+v", w.Code, *got)
-	}
-}
-
-func TestMiddlewarePassesOtherPaths(t *testing.T) {
-	g := newGateway(t, "http://127.0.0.1:1", &memStore{})
-	h := g.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) }))
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest("GET", "/index.html", nil))
-	if w.Code != 299 {
-		t.Fatalf("code %d", w.Code)
-	}
-}
-
-func TestConcurrentRotationsEndWithTheLastResponse(t *testing.T) {
-	var mu sync.Mutex
-	n := 0
-	up, _ := fakeFAPI(t, func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		n++
-		w.Header().Set("Authorization", "tok-"+string(rune('A'+n%26)))
-		mu.Unlock()
-	})
-	store := &memStore{}
-	g := newGateway(t, up.URL, store)
-	var wg sync.WaitGroup
-	for i := 0; i < 50; i++ {
-		wg.Add(1)
-		go func() { defer wg.Done(); do(g, "POST", "/__fapi/v1/client/sessions/s/touch", "", nil) }()
-	}
-	wg.Wait()
-	if store.saves != 50 || !strings.HasPrefix(store.get(), "tok-") {
-		t.Fatalf("saves %d, stored %q", store.saves, store.get())
-	}
-}
-
-func assertClerkError(t *testing.T, w *httptest.ResponseRecorder, code string) {
-	t.Helper()
-	var env struct {
-		Errors []struct{ Code, Message string } `json:"errors"`
-	}
-	if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil || len(env.Errors) != 1 || env.Errors[0].Code != code {
-		t.Fatalf("body %s: want Clerk error %q", w.Body, code)
 	}
 }

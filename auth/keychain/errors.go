@@ -7,7 +7,7 @@ import "errors"
 // contains the stored value.
 var (
 	// ErrNotFound means no refresh state is stored for this App and Instance.
-	ErrNotFound = errors.New("no sign-in state in the keychain")
+	ErrNotFound error = notFoundError{}
 	// ErrTimeout means a keychain call did not finish within Options.Timeout
 	// (or the caller's deadline). The call may still complete in the
 	// background; the Store never waits for it.
@@ -25,3 +25,10 @@ var (
 	// use; the Store then keeps the state in memory only.
 	ErrInvalidOptions = errors.New("invalid keychain options")
 )
+
+// notFoundError is ErrNotFound. Its NotFound method lets consumers recognise it
+// without importing this package (auth/gateway does).
+type notFoundError struct{}
+
+func (notFoundError) Error() string  { return "no sign-in state in the keychain" }
+func (notFoundError) NotFound() bool { return true }

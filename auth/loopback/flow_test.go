@@ -582,11 +582,10 @@ func TestCancel(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	for i := 0; !cond(); i++ {
-		if i > 1000 {
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
 			t.Fatal("condition not met in 5s")
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -656,7 +655,8 @@ func TestManagerBeginReusesUnopenedFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	d1 := m.Status().Deadline
-	time.Sleep(10 * time.Millisecond)
+	// Until the clock moves on, a restarted deadline would equal d1.
+	waitFor(t, func() bool { return time.Now().Add(time.Hour).After(d1) })
 	u2, err := m.Begin()
 	if err != nil {
 		t.Fatal(err)
@@ -804,7 +804,7 @@ func TestManagerAfterUnopenedTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // ClerkJS took too long to call open()
+	waitFor(t, func() bool { return !m.Status().Active }) // ClerkJS took too long to call open()
 	if _, err := m.Open(ctxT(t), "https://clerk.example.com/x"); !errors.Is(err, loopback.ErrTimeout) && !errors.Is(err, loopback.ErrNoFlow) {
 		t.Fatalf("Open on a timed-out flow = %v", err)
 	}

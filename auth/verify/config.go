@@ -108,6 +108,10 @@ type Config struct {
 	// Logger receives background key-set events (default slog.Default()).
 	// Tokens never reach it.
 	Logger *slog.Logger
+
+	// refetchClock stands in for the real clock of the refetch rate limit, so
+	// tests can move past MinRefetchInterval without sleeping.
+	refetchClock func() time.Time
 }
 
 // settings is a validated Config with defaults applied.

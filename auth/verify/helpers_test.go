@@ -191,6 +191,24 @@ func (s *jwksServer) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // jwksConfig is a Config fetching from url, with test-sized intervals.
+// testClock is the refetch rate limit's clock in tests: it moves only when told.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// Advance moves the clock on by d.
+func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// withTestClock gives cfg's refetch rate limit a clock the test moves.
+func withTestClock(cfg Config) (Config, *testClock) {
+	c := &testClock{now: t0}
+	cfg.refetchClock = c.Now
+	return cfg, c
+}
+
 func jwksConfig(url string) Config {
 	return Config{
 		Issuer:             testIssuer,

@@ -61,9 +61,10 @@ type jwksKeys struct {
 	keys atomic.Pointer[keySet] // nil until the first good fetch
 
 	mu         sync.Mutex
-	inflight   chan struct{} // closed when the running fetch ends
-	lastForced time.Time     // start of the last kid-triggered fetch
-	lastErr    error         // of the last failed fetch, for ErrKeysUnavailable
+	inflight   chan struct{}    // closed when the running fetch ends
+	lastForced time.Time        // start of the last kid-triggered fetch
+	clock      func() time.Time // the real clock, but in tests
+	lastErr    error            // of the last failed fetch, for ErrKeysUnavailable
 	closed     bool
 	primed     bool // jwk.Cache has made its first fetch; only the inflight owner touches it
 
@@ -76,9 +77,13 @@ func newJWKSKeys(ctx context.Context, s settings) (*jwksKeys, error) {
 		url:        s.JWKSURL,
 		log:        s.Logger,
 		minRefetch: s.MinRefetchInterval,
+		clock:      s.refetchClock,
 		maxBackoff: min(maxRetryDelay, s.RefreshInterval),
 		ctx:        ctx,
 		cancel:     cancel,
+	}
+	if k.clock == nil {
+		k.clock = time.Now
 	}
 	k.fetcher = newFetcher(ctx, s.JWKSURL, s.HTTPClient)
 	// The window is how often jwk.Cache looks for due refreshes; a refresh
@@ -144,7 +149,7 @@ func (k *jwksKeys) refetch(ctx context.Context, rateLimited bool) error {
 	k.mu.Lock()
 	ch := k.inflight
 	if ch == nil {
-		now := time.Now()
+		now := k.clock()
 		if k.closed || rateLimited && !k.lastForced.IsZero() && now.Sub(k.lastForced) < k.minRefetch {
 			k.mu.Unlock()
 			return nil

@@ -111,7 +111,7 @@ func TestJWKSFailuresKeepLastGoodKeys(t *testing.T) {
 	for _, mode := range []string{"500", "garbage", "nokeys", "slow", "drop", "huge", "redirect"} {
 		t.Run(mode, func(t *testing.T) {
 			srv := newJWKSServer(t, a)
-			cfg := jwksConfig(srv.url())
+			cfg, clock := withTestClock(jwksConfig(srv.url()))
 			cfg.CacheSize = -1 // every Verify goes to the key set
 			cfg.MinRefetchInterval = time.Millisecond
 			v := mustNew(t, cfg)
@@ -128,10 +128,10 @@ func TestJWKSFailuresKeepLastGoodKeys(t *testing.T) {
 				if _, err := v.Verify(context.Background(), tokA); err != nil {
 					t.Fatalf("last good key stopped working: %v", err)
 				}
-				time.Sleep(2 * time.Millisecond) // past MinRefetchInterval
+				clock.Advance(2 * time.Millisecond) // past MinRefetchInterval
 			}
 			srv.setMode("ok")
-			time.Sleep(2 * time.Millisecond)
+			clock.Advance(2 * time.Millisecond)
 			if _, err := v.Verify(context.Background(), tokB); err != nil {
 				t.Fatalf("after recovery: %v", err)
 			}
@@ -216,7 +216,7 @@ func storm(t *testing.T, v *Verifier, tokens []string) {
 func TestJWKSUnknownKidStormFetchesOncePerInterval(t *testing.T) {
 	a, _, _ := keys()
 	srv := newJWKSServer(t, a)
-	cfg := jwksConfig(srv.url())
+	cfg, clock := withTestClock(jwksConfig(srv.url()))
 	cfg.MinRefetchInterval = 500 * time.Millisecond
 	v := mustNew(t, cfg)
 	waitForKeys(t, v)
@@ -231,7 +231,7 @@ func TestJWKSUnknownKidStormFetchesOncePerInterval(t *testing.T) {
 	if got := f.count.Load() - before; got > 1 {
 		t.Fatalf("a second storm inside the interval fetched again (%d fetches)", got)
 	}
-	time.Sleep(cfg.MinRefetchInterval + 50*time.Millisecond)
+	clock.Advance(cfg.MinRefetchInterval)
 	before = f.count.Load()
 	storm(t, v, unknownKidTokens(t, 1000, "ins_storm3_"))
 	if got := f.count.Load() - before; got != 1 {
@@ -268,7 +268,7 @@ func TestJWKSPeriodicRefreshDoesNotMultiply(t *testing.T) {
 	t.Parallel() // waits on real timers
 	a, _, _ := keys()
 	srv := newJWKSServer(t, a)
-	cfg := jwksConfig(srv.url())
+	cfg, clock := withTestClock(jwksConfig(srv.url()))
 	cfg.RefreshInterval = time.Second
 	cfg.MinRefetchInterval = time.Millisecond
 	v := mustNew(t, cfg)
@@ -277,7 +277,7 @@ func TestJWKSPeriodicRefreshDoesNotMultiply(t *testing.T) {
 	// each would have added a periodic refresh of its own.
 	for i := range 5 {
 		storm(t, v, unknownKidTokens(t, 1, "ins_force"+strconv.Itoa(i)+"_"))
-		time.Sleep(3 * time.Millisecond)
+		clock.Advance(3 * time.Millisecond)
 	}
 	before := srv.hits.Load()
 	time.Sleep(3500 * time.Millisecond)
@@ -372,7 +372,7 @@ func TestJWKSKeyFiltering(t *testing.T) {
 func TestJWKSUnchangedKeyKeepsCacheEntries(t *testing.T) {
 	a, b, _ := keys()
 	srv := newJWKSServer(t, a)
-	cfg := jwksConfig(srv.url())
+	cfg, clock := withTestClock(jwksConfig(srv.url()))
 	cfg.MinRefetchInterval = time.Millisecond
 	v := mustNew(t, cfg)
 	waitForKeys(t, v)
@@ -391,7 +391,7 @@ func TestJWKSUnchangedKeyKeepsCacheEntries(t *testing.T) {
 	}
 	// A kid republished with different key material must not keep old cache entries.
 	srv.setKeys(&testjwt.Key{KID: kidA, Private: b.Private})
-	time.Sleep(2 * time.Millisecond)
+	clock.Advance(2 * time.Millisecond)
 	storm(t, v, unknownKidTokens(t, 1, "ins_trigger"))
 	_, err := v.Verify(context.Background(), tokA)
 	checkErr(t, tokA, err, ErrSignature)

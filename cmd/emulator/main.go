@@ -39,12 +39,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 
 	"deskclerk/emulator"
 	"deskclerk/internal/logging"
+	"deskclerk/internal/paths"
 )
 
 func main() {
@@ -105,12 +105,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logger := logging.New(stderr, level)
 
 	if *dir == "" {
-		base, err := os.UserConfigDir()
+		d, err := paths.EmulatorDir()
 		if err != nil {
 			fmt.Fprintln(stderr, "emulator: no user config dir; pass -dir:", err)
 			return 1
 		}
-		*dir = filepath.Join(base, "deskclerk", "emulator")
+		*dir = d
 	}
 
 	if *printUsers {

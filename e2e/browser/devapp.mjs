@@ -145,12 +145,16 @@ export function browserShim(dir) {
 
 // keychainSecrets returns the secrets stored under the dev build's keychain service
 // for the emulator instance (the client token, possibly in chunks); app 'deskclerk'
-// reads a release build's entries instead.
+// reads a release build's entries instead. It throws when secret-tool fails (an
+// empty search exits 0), so "nothing stored" is never reported for a keychain that
+// could not be read.
 export function keychainSecrets(app = 'deskclerk-dev') {
-  let out = '';
+  let out;
   try {
     out = execFileSync('secret-tool', ['search', '--all', 'service', `${app} (clerk.deskclerk.localhost)`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch { return []; }
+  } catch (err) {
+    throw new Error(`secret-tool could not search the keychain: ${String(err.stderr || err.message).trim()}`);
+  }
   return out.split('\n').filter((l) => l.startsWith('secret = ')).map((l) => l.slice('secret = '.length));
 }
 

@@ -1,15 +1,22 @@
 //go:build e2e
 
 // Package desktop holds the end-to-end tests of the real Desk Clerk binary in a
-// real window under Xvfb. Run through `make test` (it builds the binary and sets
-// DESKCLERK_APP_BIN), or by hand:
+// real window under Xvfb. They drive make build's binary with the test hooks added
+// (make build-test: the ready file and auto-quit, tag testhooks). Run through
+// `make test` (it builds both binaries and sets DESKCLERK_APP_BIN and
+// DESKCLERK_PLAIN_BIN), or by hand:
 //
-//	DESKCLERK_APP_BIN=$PWD/build/bin/deskclerk go test -tags e2e ./e2e/desktop/
+//	DESKCLERK_APP_BIN=$PWD/build/bin/deskclerk-test DESKCLERK_PLAIN_BIN=$PWD/build/bin/deskclerk \
+//	  go test -tags e2e ./e2e/desktop/
 package desktop
 
 import (
+	"bytes"
+	"debug/buildinfo"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,12 +28,50 @@ func appBin(t *testing.T) string {
 	t.Helper()
 	bin := os.Getenv("DESKCLERK_APP_BIN")
 	if bin == "" {
-		t.Fatal("DESKCLERK_APP_BIN is not set: build the app (make build) and point it at build/bin/deskclerk")
+		t.Fatal("DESKCLERK_APP_BIN is not set: build the app with its test hooks (make build-test) and point it at build/bin/deskclerk-test")
 	}
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("app binary: %v", err)
 	}
 	return bin
+}
+
+// make build's binary, and so every binary a person runs, has no test hooks: no
+// testhooks tag in its build settings and none of the hooks' code (their variable
+// names) in it. The binary the tests drive has both, so the check can fail.
+func TestMakeBuildHasNoTestHooks(t *testing.T) {
+	plain := os.Getenv("DESKCLERK_PLAIN_BIN")
+	if plain == "" {
+		t.Fatal("DESKCLERK_PLAIN_BIN is not set: point it at make build's build/bin/deskclerk")
+	}
+	for _, tt := range []struct {
+		bin   string
+		hooks bool
+	}{{plain, false}, {appBin(t), true}} {
+		info, err := buildinfo.ReadFile(tt.bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tags []string
+		for _, s := range info.Settings {
+			if s.Key == "-tags" {
+				tags = strings.Split(s.Value, ",")
+			}
+		}
+		raw, err := os.ReadFile(tt.bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tagged := slices.Contains(tags, "testhooks")
+		for _, v := range []string{"DESKCLERK_READY_FILE", "DESKCLERK_AUTOQUIT_MS"} {
+			if linked := bytes.Contains(raw, []byte(v)); linked != tt.hooks {
+				t.Errorf("%s: %s in the binary = %v, want %v", filepath.Base(tt.bin), v, linked, tt.hooks)
+			}
+		}
+		if tagged != tt.hooks {
+			t.Errorf("%s: built with tags %v; testhooks = %v, want %v", filepath.Base(tt.bin), tags, tagged, tt.hooks)
+		}
+	}
 }
 
 var (

@@ -136,6 +136,8 @@ func TestPackageRefusesBadKeysAndVersions(t *testing.T) {
 		"not a key":       {"CLERK_PUBLISHABLE_KEY=pk_test_ha ha"},
 		"quote injection": {`CLERK_PUBLISHABLE_KEY=pk_test_a" -X main.evil=1`},
 		"bad version":     {"VERSION=1.0; rm -rf /"},
+		"test hooks in a release": {"TAGS=webkit2_41,testhooks",
+			"CLERK_PUBLISHABLE_KEY=pk_live_" + base64.RawStdEncoding.EncodeToString([]byte("clerk.example.com$"))},
 	} {
 		out, err := pkgScript(t, cleanEnv(env...), "ldflags")
 		if err == nil {

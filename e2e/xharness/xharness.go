@@ -1,8 +1,9 @@
 // Package xharness runs a desktop binary under a private Xvfb server for the
 // end-to-end tests and benchmarks: it starts the display, launches the app in its
 // own process group with isolated XDG directories, waits for the page to report a
-// rendered screen (the app's Ready binding), takes screenshots, measures memory,
-// and makes sure nothing of the app is left running.
+// rendered screen (the app's Ready binding, which writes $DESKCLERK_READY_FILE only
+// in builds with the test hooks: make build-test, tag testhooks), takes
+// screenshots, measures memory, and makes sure nothing of the app is left running.
 package xharness
 
 import (
@@ -139,7 +140,7 @@ func (d *Display) Launch(bin, dataDir string, env ...string) (*App, error) {
 	return a, nil
 }
 
-// ReadyEvent is one line the app's Ready binding wrote.
+// ReadyEvent is one line the app's Ready binding wrote (test-hook builds only).
 type ReadyEvent struct {
 	PID           int    `json:"pid"`
 	Screen        string `json:"screen"`

@@ -2,7 +2,7 @@
 // following each platform's conventions: the XDG base directories on Linux,
 // %APPDATA% / %LOCALAPPDATA% on Windows and ~/Library on macOS. It only computes
 // paths (Resolve is a pure function of the OS name and the environment, so every
-// platform's answer can be tested anywhere); Ensure creates one.
+// platform's answer can be tested anywhere) and creates none.
 //
 // Uninstalling the app (dpkg -r/--purge, the Windows uninstaller, deleting the
 // .app) removes none of these folders: they belong to the user, like the
@@ -24,9 +24,11 @@ const AppDir = "deskclerk"
 
 // Dirs are the app's folders for one user.
 type Dirs struct {
-	// Config holds settings; it is os.UserConfigDir()/deskclerk.
+	// Config holds settings, and in development builds the local emulator's
+	// state (EmulatorDir); it is os.UserConfigDir()/deskclerk.
 	Config string
-	// Data holds state the app keeps, such as the local emulator's database.
+	// Data is the app's data folder; on Linux WebKitGTK keeps the web view's
+	// storage there (see Webview).
 	Data string
 	// Log holds the app's log files. Logs are per machine, never roaming.
 	Log string
@@ -125,7 +127,17 @@ func Current() (Dirs, error) { return Resolve(runtime.GOOS, os.Getenv) }
 // ConfigDir is the settings folder for this process (not created).
 func ConfigDir() (string, error) { d, err := Current(); return d.Config, err }
 
-// DataDir is the state folder for this process (not created).
+// EmulatorDir is where the local Clerk emulator keeps its state by default
+// (development builds and cmd/emulator): <Config>/emulator (not created).
+func EmulatorDir() (string, error) {
+	d, err := Current()
+	if err != nil {
+		return "", err
+	}
+	return join(runtime.GOOS, d.Config, "emulator"), nil
+}
+
+// DataDir is the per-user data folder (cmd/demoapi keeps its bbolt store there).
 func DataDir() (string, error) { d, err := Current(); return d.Data, err }
 
 // LogDir is the log folder for this process (not created).
@@ -134,20 +146,6 @@ func LogDir() (string, error) { d, err := Current(); return d.Log, err }
 // WebviewDataDir is the web view's storage folder for this process (not
 // created: WebView2 creates it). Pass it to options.Windows.WebviewUserDataPath.
 func WebviewDataDir() (string, error) { d, err := Current(); return d.Webview, err }
-
-// Ensure creates dir and its parents, readable by the user only, and returns it.
-func Ensure(dir string, err error) (string, error) {
-	if err != nil {
-		return "", err
-	}
-	if dir == "" {
-		return "", fmt.Errorf("%w: empty path", ErrNoBaseDir)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("create %s: %w", dir, err)
-	}
-	return dir, nil
-}
 
 func absEnv(goos string, getenv func(string) string, name string) (string, error) {
 	v := getenv(name)

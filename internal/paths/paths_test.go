@@ -126,7 +126,8 @@ func TestCurrentFollowsEnvironment(t *testing.T) {
 	root := t.TempDir()
 	t.Setenv("XDG_DATA_HOME", filepath.Join(root, "data"))
 	t.Setenv("XDG_STATE_HOME", filepath.Join(root, "state"))
-	for name, f := range map[string]func() (string, error){"DataDir": DataDir, "LogDir": LogDir, "WebviewDataDir": WebviewDataDir} {
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(root, "config"))
+	for name, f := range map[string]func() (string, error){"ConfigDir": ConfigDir, "LogDir": LogDir, "WebviewDataDir": WebviewDataDir} {
 		got, err := f()
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -134,37 +135,5 @@ func TestCurrentFollowsEnvironment(t *testing.T) {
 		if rel, err := filepath.Rel(root, got); err != nil || rel == got || rel[0] == '.' {
 			t.Errorf("%s() = %q, not under %q", name, got, root)
 		}
-	}
-}
-
-func TestEnsure(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "a", "b")
-	got, err := Ensure(dir, nil)
-	if err != nil || got != dir {
-		t.Fatalf("Ensure = %q, %v", got, err)
-	}
-	fi, err := os.Stat(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := fi.Mode().Perm(); perm != 0o700 {
-		t.Errorf("mode %v, want 0700", perm)
-	}
-	if _, err := Ensure(dir, nil); err != nil { // existing folder is fine
-		t.Errorf("second Ensure: %v", err)
-	}
-	want := errors.New("boom")
-	if _, err := Ensure(dir, want); !errors.Is(err, want) {
-		t.Errorf("Ensure passes on the resolver's error: got %v", err)
-	}
-	if _, err := Ensure("", nil); !errors.Is(err, ErrNoBaseDir) {
-		t.Errorf("Ensure(\"\") = %v, want ErrNoBaseDir", err)
-	}
-	file := filepath.Join(t.TempDir(), "f")
-	if err := os.WriteFile(file, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Ensure(filepath.Join(file, "sub"), nil); err == nil {
-		t.Error("Ensure under a regular file succeeded")
 	}
 }

@@ -59,6 +59,10 @@ if [ -n "$KEY" ]; then
 	[[ $KEY =~ ^pk_(test|live)_[A-Za-z0-9+/=]+$ ]] || die "CLERK_PUBLISHABLE_KEY is not a Clerk publishable key (pk_live_… or pk_test_…)"
 	channel=release
 fi
+# The testhooks tag (make test-package's development .deb) never goes into a release.
+case ",$TAGS," in
+*,testhooks,*) [ "$channel" != release ] || die "a release build must not carry the test hooks (TAGS=$TAGS)" ;;
+esac
 
 ldflags() {
 	local f="-X deskclerk/internal/config.buildVersion=$APP_VERSION -X deskclerk/internal/config.buildURLScheme=$URL_SCHEME"
