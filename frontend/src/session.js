@@ -100,7 +100,7 @@ async function showSignedOut() {
   $('st-api').textContent = 'API: —';
   $('st-api').classList.remove('warn');
   const mount = el('div', { id: 'sign-in' });
-  // Above the card, so it is in view at the smallest window size too.
+  // Under the card, or above it in a short window (style.css), so it is always in view.
   const hint = emulatorMode && el('p', { class: 'hint', id: 'emulator-hint' },
     'Local emulator: sign up with any address containing +clerk_test (code 424242), or use ada@example.com or ',
     'grace@example.com — `make demo-users` prints their passwords while the app is closed.');
