@@ -62,6 +62,13 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// MultiSession makes the instance a multi-session one: several accounts signed
+	// in on one client, one of them active (GET /v1/environment reports
+	// auth_config.single_session_mode: false). Default: single-session, as Clerk's default.
+	MultiSession bool
+	// ClockOffset shifts the emulator's clock (and its Date header) against this
+	// machine's, to stand in for a skewed clock. See clock.go.
+	ClockOffset time.Duration
 }
 
 // DemoUser is a seeded account. Passwords are generated at first start and
@@ -89,6 +96,8 @@ type Server struct {
 	fapi          *http.Server
 	api           *demoapi.Server
 	webhookSecret string
+
+	multiSession bool
 
 	wake       chan struct{}
 	stopSender context.CancelFunc
@@ -126,6 +135,8 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.now = offsetClock(s.now, opts.ClockOffset)
+	s.multiSession = opts.MultiSession
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -402,7 +413,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /oauth/{provider}/authorize", s.consentPost)
 	mux.HandleFunc("GET /emulator/avatar.svg", avatar)
 	h("/", func(*call) (any, error) { return nil, errRouteNotFound() })
-	return withCORS(withMethodOverride(mux))
+	return withDate(s.now, withCORS(withMethodOverride(mux)))
 }
 
 func (s *Server) getEnvironment(*call) (any, error) { return s.environmentJSON(), nil }

@@ -27,8 +27,8 @@ func (s *Server) createSignIn(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		if len(cl.liveSessions()) > 0 {
-			return errSessionExists()
+		if err := s.sessionAllowed(cl, ""); err != nil {
+			return err
 		}
 		now := c.nowMS()
 		si := signInRecord{ID: newID("sia"), Status: "needs_identifier", CreatedAt: now, AbandonAt: now + signInLifetime.Milliseconds()}
@@ -57,6 +57,9 @@ func (s *Server) createSignIn(c *call) (any, error) {
 			}
 			if u == nil {
 				return errIdentifierNotFound()
+			}
+			if err := s.sessionAllowed(cl, u.ID); err != nil {
+				return err
 			}
 			si.Identifier, si.UserID, si.Status = identifier, u.ID, "needs_first_factor"
 			switch {
@@ -140,8 +143,8 @@ func (s *Server) redeemSignInNonce(c *call, t *txn, cl *clientRecord, si *signIn
 	}
 	si.OAuthNonce = ""
 	if si.FirstFactor != nil && si.FirstFactor.Status == "verified" {
-		if len(cl.liveSessions()) > 0 {
-			return errSessionExists()
+		if err := s.sessionAllowed(cl, si.UserID); err != nil {
+			return err
 		}
 		return s.completeSignIn(c, t, cl, si)
 	}
@@ -249,8 +252,8 @@ func (s *Server) attemptFirstFactor(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		if len(cl.liveSessions()) > 0 {
-			return errSessionExists()
+		if err := s.sessionAllowed(cl, u.ID); err != nil {
+			return err
 		}
 		switch strategy {
 		case "password":
@@ -351,6 +354,9 @@ func (s *Server) completeSignIn(c *call, t *txn, cl *clientRecord, si *signInRec
 	}
 	if u == nil {
 		return errIdentifierNotFound()
+	}
+	if err := s.sessionAllowed(cl, u.ID); err != nil {
+		return err
 	}
 	strategy := ""
 	if si.FirstFactor != nil {

@@ -105,8 +105,8 @@ func (s *Server) createSignUp(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		if len(cl.liveSessions()) > 0 {
-			return errSessionExists()
+		if err := s.sessionAllowed(cl, ""); err != nil {
+			return err
 		}
 		now := c.nowMS()
 		su := signUpRecord{ID: newID("sua"), Status: "missing_requirements", CreatedAt: now, AbandonAt: now + signInLifetime.Milliseconds()}
@@ -281,8 +281,8 @@ func errSignUpComplete() *apiError {
 // completeSignUp creates the user (announced by a user.created webhook) and
 // its first session.
 func (s *Server) completeSignUp(c *call, t *txn, cl *clientRecord, su *signUpRecord) error {
-	if len(cl.liveSessions()) > 0 {
-		return errSessionExists()
+	if err := s.sessionAllowed(cl, ""); err != nil {
+		return err
 	}
 	// Re-check under the write lock: another sign-up may have taken the address.
 	if existing, err := t.userByEmail(su.EmailAddress); err != nil {

@@ -21,6 +21,8 @@
 //	-print-users        print the demo users and their passwords, then exit (needs the emulator
 //	                    stopped: the database is locked while it runs)
 //	-log-level LEVEL    debug, info (default), warn or error; debug logs every request
+//	-multi-session      a multi-session instance: several accounts signed in on one client
+//	-clock-offset D     shift the emulator's clock (and Date header) by D, e.g. 10s or -1m
 //
 // It stops on SIGINT or SIGTERM. Verification codes "emailed" by the emulator
 // appear in its log; addresses containing +clerk_test take the code 424242.
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	readyFile := fs.String("ready-file", "", "write a JSON description here once ready")
 	printUsers := fs.Bool("print-users", false, "print the demo users and their passwords, then exit")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	multiSession := fs.Bool("multi-session", false, "a multi-session instance (several accounts on one client)")
+	clockOffset := fs.Duration("clock-offset", 0, "shift the emulator's clock by this much (e.g. 10s)")
 	var parties []string
 	fs.Func("authorized-party", "extra origin the demo API accepts as azp (repeatable)", func(v string) error {
 		if v = strings.TrimSpace(v); v == "" {
@@ -117,6 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	srv, err := emulator.Start(ctx, emulator.Options{
 		Dir: *dir, Addr: *addr, APIAddr: *apiAddr, AuthorizedParties: parties, Logger: logger,
+		MultiSession: *multiSession, ClockOffset: *clockOffset,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
