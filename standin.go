@@ -30,5 +30,5 @@ var startLocal service.LocalStarter = func(ctx context.Context, cfg config.Confi
 		}
 		dir = filepath.Join(base, service.AppName, "emulator")
 	}
-	return emulator.Start(ctx, emulator.Options{Dir: dir, Logger: log.With("component", "emulator"), AuthorizedParties: cfg.AuthorizedParties})
+	return emulator.Start(ctx, emulator.Options{Dir: dir, Logger: log.With("component", "emulator"), AuthorizedParties: cfg.AuthorizedParties, MultiSession: cfg.EmulatorMultiSession})
 }

@@ -37,6 +37,18 @@ const (
 	EnvEmulatorURL       = "DESKCLERK_EMULATOR_URL"
 	EnvOAuthPort         = "DESKCLERK_OAUTH_PORT"
 	EnvDotenv            = "DESKCLERK_DOTENV"
+	// EnvEmulatorMultiSession makes the built-in emulator a multi-session instance.
+	EnvEmulatorMultiSession = "DESKCLERK_EMULATOR_MULTI_SESSION"
+)
+
+// Source is where a setting's value came from.
+type Source string
+
+// Sources, in rising precedence.
+const (
+	SourceBuiltIn Source = "built-in"    // the default, or a value stamped in at build time
+	SourceDotenv  Source = ".env"        // the .env file
+	SourceEnv     Source = "environment" // the process environment
 )
 
 // ErrNoKeyInRelease is returned when a release build has no publishable key:
@@ -45,15 +57,18 @@ var ErrNoKeyInRelease = errors.New("this release build has no Clerk publishable 
 
 // Config is the app's configuration.
 type Config struct {
-	PublishableKey    string   // empty in development means: use the local emulator
-	APIURL            string   // base URL of the protected API; empty with the emulator means its demo API
-	AuthorizedParties []string // azp allowlist for session tokens
-	LogLevel          slog.Level
-	EmulatorDir       string // where the emulator keeps its state; empty means the user's config dir
-	EmulatorURL       string // a standalone emulator to use instead of starting one in-process
-	OAuthPort         int    // fixed loopback port for social sign-in; 0 means ephemeral
-	Channel           string // "development" or "release"
-	Version           string
+	PublishableKey       string   // empty in development means: use the local emulator
+	APIURL               string   // base URL of the protected API; empty with the emulator means its demo API
+	AuthorizedParties    []string // azp allowlist for session tokens
+	LogLevel             slog.Level
+	EmulatorDir          string // where the emulator keeps its state; empty means the user's config dir
+	EmulatorURL          string // a standalone emulator to use instead of starting one in-process
+	OAuthPort            int    // fixed loopback port for social sign-in; 0 means ephemeral
+	EmulatorMultiSession bool   // the built-in emulator runs a multi-session instance
+	Channel              string // "development" or "release"
+	Version              string
+	// Sources says where each setting came from, by its environment variable name.
+	Sources map[string]Source
 }
 
 // Release reports whether this is a release build.
@@ -82,13 +97,17 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 			return Config{}, fmt.Errorf("config: %w", err)
 		}
 	}
+	sources := map[string]Source{}
 	get := func(k, def string) string {
 		if v := strings.TrimSpace(getenv(k)); v != "" {
+			sources[k] = SourceEnv
 			return v
 		}
 		if v := strings.TrimSpace(file[k]); v != "" {
+			sources[k] = SourceDotenv
 			return v
 		}
+		sources[k] = SourceBuiltIn
 		return def
 	}
 
@@ -99,6 +118,7 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		EmulatorURL:    strings.TrimRight(get(EnvEmulatorURL, ""), "/"),
 		Channel:        buildChannel,
 		Version:        buildVersion,
+		Sources:        sources,
 	}
 	if strings.HasPrefix(c.PublishableKey, "sk_") {
 		return Config{}, fmt.Errorf("config: %s holds a secret key; the app needs the publishable key (pk_…) and must never ship a secret key", EnvPublishableKey)
@@ -115,6 +135,11 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 	if p := get(EnvOAuthPort, ""); p != "" {
 		if c.OAuthPort, err = strconv.Atoi(p); err != nil || c.OAuthPort < 1 || c.OAuthPort > 65535 {
 			return Config{}, fmt.Errorf("config: %s=%q: want a port number from 1 to 65535", EnvOAuthPort, p)
+		}
+	}
+	if v := get(EnvEmulatorMultiSession, ""); v != "" {
+		if c.EmulatorMultiSession, err = strconv.ParseBool(v); err != nil {
+			return Config{}, fmt.Errorf("config: %s=%q: want true or false", EnvEmulatorMultiSession, v)
 		}
 	}
 	if c.APIURL != "" {
