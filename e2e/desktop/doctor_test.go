@@ -197,3 +197,31 @@ func privateBus(t *testing.T) string {
 	}
 	return strings.TrimSpace(line)
 }
+
+// TestDiagnosticsView opens the Diagnostics view in the real window (Ctrl+Shift+D)
+// and checks it ran every check without a failure.
+func TestDiagnosticsView(t *testing.T) {
+	needKeyring(t)
+	bin, out := appBin(t), artifacts(t)
+	dir := t.TempDir()
+	seedEmulator(t, filepath.Join(dir, "emu"))
+	d := display(t)
+	app := launchWait(t, d, bin, dir, []string{"DESKCLERK_EMULATOR_DIR=" + filepath.Join(dir, "emu")}, "signed-out")
+	defer app.Kill()
+	click(t, d, 300, 25) // the header: focus the page without touching a control
+	if _, err := d.XDoTool("key", "ctrl+shift+d"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.WaitScreen("diagnostics:ok", 30*time.Second); err != nil {
+		for _, ev := range app.Events() {
+			t.Log(ev.Screen)
+		}
+		t.Fatal(err)
+	}
+	shot := filepath.Join(out, "desktop-diagnostics.png")
+	if err := d.Screenshot(shot); err != nil {
+		t.Fatal(err)
+	}
+	assertRendered(t, shot)
+	quit(t, app)
+}
