@@ -13,7 +13,7 @@ import (
 // failingBackend is a keychain that refuses everything, as with no Secret Service.
 type failingBackend struct{}
 
-var errNoService = errors.New("The name org.freedesktop.secrets was not provided by any .service files")
+var errNoService = errors.New("the name org.freedesktop.secrets was not provided by any .service files")
 
 func (failingBackend) Name() string                       { return "Secret Service" }
 func (failingBackend) Get(string, string) (string, error) { return "", errNoService }
