@@ -15,7 +15,16 @@ export function multiSession(clerk) {
 // is removed and setActive'd to null); the page keeps showing what it showed until
 // resumeAccount has made another one active.
 export function otherAccountsRemain(clerk) {
+  if (clerk.user) allSignedOut = false;
+  if (allSignedOut || !multiSession(clerk)) return false;
   return !clerk.user && (clerk.client?.signedInSessions?.length || 0) > 0;
+}
+
+// signingOutAll: the person asked to sign out of every account; sessions a failed
+// (offline) sign-out leaves in ClerkJS's memory must not be made active again.
+let allSignedOut = false;
+export function signingOutAll() {
+  allSignedOut = true;
 }
 
 // resumeAccount makes the most recently active remaining account the active one,

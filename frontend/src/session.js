@@ -6,7 +6,7 @@ import { Health, Ready, SignedOut } from '../wailsjs/go/main/App';
 import { $, afterPaint, el, showErrors, showScreen } from './ui.js';
 import { apiPanel, loadProfile } from './api.js';
 import { oauthTransport } from './oauth.js';
-import { accountControls, multiSession, otherAccountsRemain, watchAccounts } from './accounts.js';
+import { accountControls, multiSession, otherAccountsRemain, signingOutAll, watchAccounts } from './accounts.js';
 import { showAddAccount } from './addaccount.js';
 
 let clerk;
@@ -118,6 +118,7 @@ async function signOut() {
 }
 
 async function signOutAll() {
+  signingOutAll();
   const btn = $('sign-out');
   if (btn) { btn.disabled = true; btn.textContent = 'Signing out…'; }
   try {
