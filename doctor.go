@@ -87,7 +87,12 @@ func doctorEnv(ctx context.Context, cfg config.Config) (doctor.Env, func()) {
 	}
 	if env.Instance.FrontendAPI != "" {
 		// Opening a Store only reads; the doctor never saves or deletes this entry.
-		env.Stored = keychain.Open(ctx, keychain.Options{App: service.AppName, Instance: env.Instance.FrontendAPI, Backend: env.Keychain, Logger: quiet})
+		st := keychain.Open(ctx, keychain.Options{App: service.AppName, Instance: env.Instance.FrontendAPI, Backend: env.Keychain, Logger: quiet})
+		env.Stored = st
+		if h := st.Health(); h.Backend == keychain.BackendMemoryOnly {
+			// Open fell back to memory: "nothing stored" would be a wrong answer.
+			env.Stored = unreadable{fmt.Errorf("the keychain did not answer: %s", h.LastError)}
+		}
 	}
 	return env, done
 }
@@ -114,3 +119,8 @@ func buildInfo(cfg config.Config) doctor.Build {
 	}
 	return b
 }
+
+// unreadable is a stored sign-in that could not be read.
+type unreadable struct{ err error }
+
+func (u unreadable) Load(context.Context) (string, error) { return "", u.err }

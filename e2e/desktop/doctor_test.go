@@ -145,6 +145,9 @@ func TestDoctor(t *testing.T) {
 		if c := check(t, rep, "instance"); c.Status != doctor.StatusOK {
 			t.Errorf("instance: %+v", c)
 		}
+		if c := check(t, rep, "signin"); c.Status != doctor.StatusFail || !strings.Contains(c.Summary, "cannot read") {
+			t.Errorf("stored sign-in without a keychain: %+v", c)
+		}
 	})
 
 	t.Run("clock offset", func(t *testing.T) {
