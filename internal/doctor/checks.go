@@ -336,8 +336,8 @@ func (r *run) storedSignIn(ctx context.Context) Check {
 			label, r.activeSessID = "Active account", s.ID
 		}
 		exp := time.UnixMilli(s.ExpireAt)
-		c.add(label, fmt.Sprintf("%s %s (session %s, %s, expires %s, in %s)", s.User.ID, email, s.ID, s.Status,
-			exp.UTC().Format(time.RFC3339), exp.Sub(now).Round(time.Minute)))
+		c.add(label, fmt.Sprintf("%s %s (session %s, %s, expires %s, %s)", s.User.ID, email, s.ID, s.Status,
+			exp.UTC().Format(time.RFC3339), untilText(exp.Sub(now))))
 	}
 	if r.activeSessID == "" {
 		r.activeSessID = cl.Sessions[0].ID
@@ -551,4 +551,17 @@ func (r *run) get(ctx context.Context, rawURL, clientToken string) (*http.Respon
 		return nil, err
 	}
 	return resp, nil
+}
+
+// untilText says how long until a session expires, in the largest sensible unit.
+func untilText(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "already expired"
+	case d < time.Hour:
+		return fmt.Sprintf("in %d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("in %d h", int(d.Hours()))
+	}
+	return fmt.Sprintf("in %d days", int(d.Hours()/24))
 }

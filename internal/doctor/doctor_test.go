@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"deskclerk/auth/keychain"
 )
@@ -59,3 +60,19 @@ func TestOfflineRun(t *testing.T) {
 }
 
 var _ keychain.Backend = failingBackend{}
+
+func TestUntilText(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{-time.Second, "already expired"},
+		{59 * time.Minute, "in 59 min"},
+		{47 * time.Hour, "in 47 h"},
+		{7 * 24 * time.Hour, "in 7 days"},
+	} {
+		if got := untilText(tc.d); got != tc.want {
+			t.Errorf("untilText(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
