@@ -563,5 +563,5 @@ func untilText(d time.Duration) string {
 	case d < 48*time.Hour:
 		return fmt.Sprintf("in %d h", int(d.Hours()))
 	}
-	return fmt.Sprintf("in %d days", int(d.Hours()/24))
+	return fmt.Sprintf("in %d days", int((d+12*time.Hour)/(24*time.Hour)))
 }

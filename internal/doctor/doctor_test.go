@@ -70,6 +70,7 @@ func TestUntilText(t *testing.T) {
 		{59 * time.Minute, "in 59 min"},
 		{47 * time.Hour, "in 47 h"},
 		{7 * 24 * time.Hour, "in 7 days"},
+		{7*24*time.Hour - time.Minute, "in 7 days"},
 	} {
 		if got := untilText(tc.d); got != tc.want {
 			t.Errorf("untilText(%v) = %q, want %q", tc.d, got, tc.want)
