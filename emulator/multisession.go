@@ -2,6 +2,14 @@ package emulator
 
 import "net/http"
 
+// Multi-session instances (clerk/openapi-specs fapi/2025-11-10.yml): the
+// environment's AuthConfig.single_session_mode says which kind the instance is;
+// POST /v1/client/sessions/{session_id}/touch "specif[ies] the active session for
+// the client", recorded as Client.last_active_session_id, which ClerkJS restores
+// after a restart (clerk/javascript packages/clerk-js/src/core/clerk.ts,
+// #defaultSession: last_active_session_id if still signed in, else the first);
+// /remove and /end end one session and leave the client's others signed in.
+
 // sessionAllowed says whether a sign-in or sign-up may add a session for userID
 // ("" when the user is not known yet) to the client.
 //
