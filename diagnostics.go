@@ -29,5 +29,7 @@ func (a *App) Diagnostics() doctor.Report {
 	env.Stored = svc.Store
 	h := svc.Store.Health()
 	env.Running = &h
+	ki := svc.Verifier.KeyInfo()
+	env.RunningKeys = &ki
 	return doctor.Run(ctx, env)
 }

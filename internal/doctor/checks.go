@@ -177,6 +177,20 @@ func (r *run) jwks(ctx context.Context) Check {
 	}
 	c.add("Age", age)
 	c.Summary = fmt.Sprintf("%d key(s)", len(set.Keys))
+	if k := r.env.RunningKeys; k != nil {
+		if len(k.KIDs) == 0 {
+			c.Status, c.Summary = StatusWarn, "the app has not loaded the keys yet"
+			c.Fix = "The app keeps retrying; session tokens cannot be verified until it has them."
+			return c
+		}
+		c.add("Cached in the app", fmt.Sprintf("%s, fetched %s ago", strings.Join(k.KIDs, ", "), r.env.Now().Sub(k.FetchedAt).Round(time.Second)))
+		for _, kid := range r.kids {
+			if !contains(k.KIDs, kid) {
+				c.Status, c.Summary = StatusWarn, "the app's cached keys lack "+kid
+				c.Fix = "The app fetches a new key when a token names it; if API calls fail, restart the app."
+			}
+		}
+	}
 	return c
 }
 
@@ -564,4 +578,13 @@ func untilText(d time.Duration) string {
 		return fmt.Sprintf("in %d h", int(d.Hours()))
 	}
 	return fmt.Sprintf("in %d days", int((d+12*time.Hour)/(24*time.Hour)))
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }

@@ -19,6 +19,7 @@ import (
 
 	"deskclerk/auth/instance"
 	"deskclerk/auth/keychain"
+	"deskclerk/auth/verify"
 	"deskclerk/internal/config"
 )
 
@@ -91,6 +92,8 @@ type Env struct {
 	Stored TokenReader
 	// Running is the running app's keychain health (pending writes); nil in the command.
 	Running *keychain.Health
+	// RunningKeys is the running app's cached JWKS; nil in the command.
+	RunningKeys *verify.KeyInfo
 	// OAuthPort is the configured loopback port (0: ephemeral).
 	OAuthPort int
 	HTTP      *http.Client        // default: 10 s timeout, no redirects
