@@ -38,6 +38,11 @@ func main() {
 		fmt.Println("Desk Clerk", config.Version())
 		return
 	}
+	// Before the window and the single-instance lock: the doctor never hands over
+	// to a running app, and never needs a display.
+	if len(os.Args) >= 2 && os.Args[1] == "doctor" {
+		os.Exit(runDoctor(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	cfg, cfgErr := config.Load(os.Getenv, dotenvPath())
 	if errors.Is(cfgErr, config.ErrNoKeyInRelease) {
 		fmt.Fprintln(os.Stderr, "Desk Clerk:", cfgErr)

@@ -72,6 +72,13 @@ type Options struct {
 	// URL … prefixed with https:// or a custom scheme"). Ignored in development mode,
 	// where Clerk accepts any redirect URL.
 	RedirectAllowlist []string
+	// MultiSession makes the instance a multi-session one: several accounts signed
+	// in on one client, one of them active (GET /v1/environment reports
+	// auth_config.single_session_mode: false). Default: single-session, as Clerk's default.
+	MultiSession bool
+	// ClockOffset shifts the emulator's clock (and its Date header) against this
+	// machine's, to stand in for a skewed clock. See clock.go.
+	ClockOffset time.Duration
 }
 
 // DemoUser is a seeded account. Passwords are generated at first start and
@@ -102,6 +109,8 @@ type Server struct {
 	fapi          *http.Server
 	api           *demoapi.Server
 	webhookSecret string
+
+	multiSession bool
 
 	wake       chan struct{}
 	stopSender context.CancelFunc
@@ -149,6 +158,8 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 			s.allowlist = append(s.allowlist, a)
 		}
 	}
+	s.now = offsetClock(s.now, opts.ClockOffset)
+	s.multiSession = opts.MultiSession
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -444,7 +455,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /emulator/avatar.svg", avatar)
 	mux.HandleFunc("GET /emulator/images/{id}", s.serveImage)
 	h("/", func(*call) (any, error) { return nil, errRouteNotFound() })
-	return withCORS(withMethodOverride(withoutTrailingSlash(mux)))
+	return withDate(s.now, withCORS(withMethodOverride(withoutTrailingSlash(mux))))
 }
 
 func (s *Server) getEnvironment(*call) (any, error) { return s.environmentJSON(), nil }

@@ -45,7 +45,8 @@ func nonNil(s []string) []string {
 // environmentJSON is the bare body of GET /v1/environment. Shapes follow the
 // FAPI spec (Client.Environment) and recorded responses; the values describe
 // what the emulator implements: email + password, email codes, GitHub and
-// Google through the local consent page, single-session mode, no CAPTCHA.
+// Google through the local consent page, single-session mode unless
+// Options.MultiSession, no CAPTCHA.
 func (s *Server) environmentJSON() map[string]any {
 	oauth := make([]string, 0, len(socialProviders))
 	social := map[string]any{}
@@ -82,7 +83,7 @@ func (s *Server) environmentJSON() map[string]any {
 			"first_factors":                         firstFactors,
 			"second_factors":                        []string{},
 			"email_address_verification_strategies": []string{"email_code"},
-			"single_session_mode":                   true,
+			"single_session_mode":                   !s.multiSession,
 			"enhanced_email_deliverability":         false,
 			"test_mode":                             true,
 			"cookieless_dev":                        false,

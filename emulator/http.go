@@ -353,15 +353,15 @@ func (c *call) ensureClient(t *txn) (*clientRecord, error) {
 	return cl, nil
 }
 
-// attemptClient is ensureClient for starting a sign-in or sign-up, which
-// Clerk refuses while a session is live on the client.
+// attemptClient is ensureClient for starting a sign-in or sign-up, which a
+// single-session instance refuses while a session is live on the client.
 func (c *call) attemptClient(t *txn) (*clientRecord, error) {
 	cl, err := c.ensureClient(t)
 	if err != nil {
 		return nil, err
 	}
-	if len(cl.liveSessions()) > 0 {
-		return nil, errSessionExists()
+	if err := c.s.sessionAllowed(cl, ""); err != nil {
+		return nil, err
 	}
 	return cl, nil
 }

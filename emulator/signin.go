@@ -53,6 +53,9 @@ func (s *Server) createSignIn(c *call, t *txn) (any, error) {
 		if u == nil {
 			return nil, errIdentifierNotFound()
 		}
+		if err := s.sessionAllowed(cl, u.ID); err != nil {
+			return nil, err
+		}
 		si.Identifier, si.UserID, si.Status = identifier, u.ID, "needs_first_factor"
 		switch {
 		case c.param("password") != "" && (strategy == "" || strategy == "password"):
@@ -129,8 +132,8 @@ func (s *Server) redeemSignInNonce(c *call, t *txn, cl *clientRecord, si *signIn
 	}
 	si.OAuthNonce = ""
 	if si.FirstFactor != nil && si.FirstFactor.Status == "verified" {
-		if len(cl.liveSessions()) > 0 {
-			return errSessionExists()
+		if err := s.sessionAllowed(cl, si.UserID); err != nil {
+			return err
 		}
 		return s.completeSignIn(c, t, cl, si)
 	}
@@ -237,8 +240,8 @@ func (s *Server) attemptFirstFactor(c *call, t *txn) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(cl.liveSessions()) > 0 {
-		return nil, errSessionExists()
+	if err := s.sessionAllowed(cl, u.ID); err != nil {
+		return nil, err
 	}
 	switch strategy {
 	case "password":
@@ -337,6 +340,9 @@ func (s *Server) completeSignIn(c *call, t *txn, cl *clientRecord, si *signInRec
 	}
 	if u == nil {
 		return errIdentifierNotFound()
+	}
+	if err := s.sessionAllowed(cl, u.ID); err != nil {
+		return err
 	}
 	strategy := ""
 	if si.FirstFactor != nil {

@@ -282,8 +282,8 @@ func errSignUpComplete() *apiError {
 // completeSignUp creates the user (announced by a user.created webhook) and
 // its first session.
 func (s *Server) completeSignUp(c *call, t *txn, cl *clientRecord, su *signUpRecord) error {
-	if len(cl.liveSessions()) > 0 {
-		return errSessionExists()
+	if err := s.sessionAllowed(cl, ""); err != nil {
+		return err
 	}
 	// Re-check under the write lock: another sign-up may have taken the address.
 	if existing, err := t.userByEmail(su.EmailAddress); err != nil {

@@ -28,7 +28,8 @@ const (
 
 // keySet is one successfully fetched JWKS, reduced to what verification needs.
 type keySet struct {
-	byKID map[string]*rsa.PublicKey
+	byKID   map[string]*rsa.PublicKey
+	fetched time.Time // when this set was fetched, for diagnostics
 }
 
 // jwksKeys keeps an instance's key set fresh. The division of work closes the
@@ -240,7 +241,7 @@ func (k *jwksKeys) apply(set jwk.Set) error {
 	k.applyMu.Lock()
 	defer k.applyMu.Unlock()
 	old := k.keys.Load()
-	next := &keySet{byKID: make(map[string]*rsa.PublicKey, set.Len())}
+	next := &keySet{byKID: make(map[string]*rsa.PublicKey, set.Len()), fetched: time.Now()}
 	dup := map[string]bool{}
 	for i := 0; i < set.Len(); i++ {
 		jk, _ := set.Key(i)

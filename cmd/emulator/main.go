@@ -25,6 +25,8 @@
 //	                    URLs checked against the allowlist like production Clerk (see -allow-redirect)
 //	-allow-redirect URL a redirect URL on the production allowlist (https:// or a custom scheme);
 //	                    repeatable; default deskclerk://oauth-callback when -production is given
+//	-multi-session      a multi-session instance: several accounts signed in on one client
+//	-clock-offset D     shift the emulator's clock (and Date header) by D, e.g. 10s or -1m
 //
 // It stops on SIGINT or SIGTERM. Verification codes "emailed" by the emulator
 // appear in its log; addresses containing +clerk_test take the code 424242.
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		allow = append(allow, strings.TrimSpace(v))
 		return nil
 	})
+	multiSession := fs.Bool("multi-session", false, "a multi-session instance (several accounts on one client)")
+	clockOffset := fs.Duration("clock-offset", 0, "shift the emulator's clock by this much (e.g. 10s)")
 	var parties []string
 	fs.Func("authorized-party", "extra origin the demo API accepts as azp (repeatable)", func(v string) error {
 		if v = strings.TrimSpace(v); v == "" {
@@ -131,6 +135,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	srv, err := emulator.Start(ctx, emulator.Options{
 		Dir: *dir, Addr: *addr, APIAddr: *apiAddr, AuthorizedParties: parties, Logger: logger,
 		Production: *production, RedirectAllowlist: allow,
+		MultiSession: *multiSession, ClockOffset: *clockOffset,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -3,8 +3,10 @@
 import './style.css';
 import { Status, Ready } from '../wailsjs/go/main/App';
 import { $, afterPaint, el, showErrors, showScreen } from './ui.js';
+import { installDiagnostics } from './diagnostics.js';
 
 async function start() {
+  installDiagnostics();
   afterPaint().then(() => Ready('loading')).catch(() => {});
   // Fetch and parse ClerkJS while Go answers Status.
   const session = import('./session.js');

@@ -6,6 +6,8 @@ import { Health, Ready, SignedOut } from '../wailsjs/go/main/App';
 import { $, afterPaint, el, showErrors, showScreen } from './ui.js';
 import { apiPanel, loadProfile } from './api.js';
 import { oauthTransport } from './oauth.js';
+import { accountControls, multiSession, otherAccountsRemain, signingOutAll, watchAccounts } from './accounts.js';
+import { showAddAccount } from './addaccount.js';
 
 let clerk;
 let shown = ''; // the view on screen: signed-out | signed-in:<user id> | offline
@@ -54,6 +56,10 @@ export async function startClerk(status) {
     return showOffline(err);
   }
   clerk.addListener(() => render());
+  watchAccounts(clerk);
+  addEventListener('hashchange', () => {
+    if (location.hash === '#add-account' && clerk.user && multiSession(clerk)) showAddAccount(clerk, () => { shown = ''; render(); });
+  });
   render();
   refreshHealth();
   setInterval(refreshHealth, 5000);
@@ -64,6 +70,7 @@ export async function startClerk(status) {
 }
 
 function render() {
+  if (otherAccountsRemain(clerk)) return; // signed out of one account: another becomes active (accounts.js)
   const user = clerk.user;
   const view = user ? `signed-in:${user.id}` : 'signed-out';
   $('st-session').textContent = `Session: ${user ? 'signed in' : 'signed out'}`;
@@ -123,6 +130,8 @@ function showSignedIn(user) {
     ),
     el('button', { class: 'ghost', id: 'sign-out', onclick: signOut }, 'Sign out'),
   );
+  const accounts = accountControls(clerk, signOutAll);
+  if (accounts) profile.querySelector('div').append(accounts);
   showScreen('signed-in', el('div', { class: 'stack' }, profile, apiPanel(clerk, refreshHealth)));
   fillProfile(user);
   me.then((status) => {
@@ -130,10 +139,25 @@ function showSignedIn(user) {
     refreshHealth();
   });
   // Clerk's user menu mounts a React tree (and loads its chunk): after the call is out.
-  setTimeout(() => clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href }), 0);
+  setTimeout(() => clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href, signInUrl: '#add-account' }), 0);
 }
 
+// signOut ends the active account's session; with other accounts signed in on this
+// device (multi-session) they stay, and the most recent becomes active.
 async function signOut() {
+  if (!multiSession(clerk) || (clerk.client?.signedInSessions?.length || 0) < 2) return signOutAll();
+  const btn = $('sign-out');
+  if (btn) { btn.disabled = true; btn.textContent = 'Signing out…'; }
+  try {
+    await clerk.signOut({ sessionId: clerk.session.id });
+  } catch (err) {
+    showErrors([`Sign-out did not reach Clerk (${err?.errors?.[0]?.message || err?.message || err}).`]);
+    if (btn) { btn.disabled = false; btn.textContent = 'Sign out'; }
+  }
+}
+
+async function signOutAll() {
+  signingOutAll();
   const btn = $('sign-out');
   if (btn) { btn.disabled = true; btn.textContent = 'Signing out…'; }
   try {

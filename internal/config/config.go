@@ -54,6 +54,18 @@ const (
 	EnvOAuthPort         = "DESKCLERK_OAUTH_PORT"
 	EnvOAuthRedirect     = "DESKCLERK_OAUTH_REDIRECT"
 	EnvDotenv            = "DESKCLERK_DOTENV"
+	// EnvEmulatorMultiSession makes the built-in emulator a multi-session instance.
+	EnvEmulatorMultiSession = "DESKCLERK_EMULATOR_MULTI_SESSION"
+)
+
+// Source is where a setting's value came from.
+type Source string
+
+// Sources, in rising precedence.
+const (
+	SourceBuiltIn Source = "built-in"    // the default, or a value stamped in at build time
+	SourceDotenv  Source = ".env"        // the .env file
+	SourceEnv     Source = "environment" // the process environment
 )
 
 // ErrNoKeyInRelease is returned when a release build has no publishable key:
@@ -67,21 +79,24 @@ var ReleaseEnv = []string{EnvLogLevel, EnvOAuthPort, EnvAuthorizedParties, EnvOA
 
 // Config is the app's configuration.
 type Config struct {
-	PublishableKey    string   // empty in development means: use the local emulator
-	APIURL            string   // base URL of the protected API; empty with the emulator means its demo API
-	AuthorizedParties []string // azp allowlist for session tokens
-	LogLevel          slog.Level
-	EmulatorDir       string // where the emulator keeps its state; empty means the user's config dir
-	EmulatorURL       string // a standalone emulator to use instead of starting one in-process
-	EmulatorProd      bool   // the emulator acts as a production instance (pk_live_, redirect allowlist)
-	OAuthPort         int    // fixed loopback port for social sign-in; 0 means ephemeral
-	OAuthRedirect     string // RedirectScheme, RedirectLoopback, or "" to decide per instance
-	URLScheme         string // the app's URL scheme (build time only)
-	Channel           string // "development" or "release"
-	Version           string
+	PublishableKey       string   // empty in development means: use the local emulator
+	APIURL               string   // base URL of the protected API; empty with the emulator means its demo API
+	AuthorizedParties    []string // azp allowlist for session tokens
+	LogLevel             slog.Level
+	EmulatorDir          string // where the emulator keeps its state; empty means the user's config dir
+	EmulatorURL          string // a standalone emulator to use instead of starting one in-process
+	EmulatorProd         bool   // the emulator acts as a production instance (pk_live_, redirect allowlist)
+	EmulatorMultiSession bool   // the built-in emulator runs a multi-session instance
+	OAuthPort            int    // fixed loopback port for social sign-in; 0 means ephemeral
+	OAuthRedirect        string // RedirectScheme, RedirectLoopback, or "" to decide per instance
+	URLScheme            string // the app's URL scheme (build time only)
+	Channel              string // "development" or "release"
+	Version              string
 	// GatewayKey is made anew by main at each launch (never read from settings):
 	// the gateway serves only requests that carry it, and only the app's page gets it.
 	GatewayKey string
+	// Sources says where each setting came from, by its environment variable name.
+	Sources map[string]Source
 }
 
 // Release reports whether this is a release build.
@@ -132,13 +147,17 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 			return Config{}, fmt.Errorf("config: %w", err)
 		}
 	}
+	sources := map[string]Source{}
 	get := func(k, def string) string {
 		if v := strings.TrimSpace(getenv(k)); v != "" {
+			sources[k] = SourceEnv
 			return v
 		}
 		if v := strings.TrimSpace(file[k]); v != "" {
+			sources[k] = SourceDotenv
 			return v
 		}
+		sources[k] = SourceBuiltIn
 		return def
 	}
 
@@ -151,6 +170,7 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		URLScheme:      buildURLScheme,
 		Channel:        buildChannel,
 		Version:        buildVersion,
+		Sources:        sources,
 	}
 	if strings.HasPrefix(c.PublishableKey, "sk_") {
 		return Config{}, fmt.Errorf("config: %s holds a secret key; the app needs the publishable key (pk_…) and must never ship a secret key", EnvPublishableKey)
@@ -180,6 +200,11 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 	case "", RedirectScheme, RedirectLoopback:
 	default:
 		return Config{}, fmt.Errorf("config: %s=%q: want %q or %q", EnvOAuthRedirect, c.OAuthRedirect, RedirectScheme, RedirectLoopback)
+	}
+	if v := get(EnvEmulatorMultiSession, ""); v != "" {
+		if c.EmulatorMultiSession, err = strconv.ParseBool(v); err != nil {
+			return Config{}, fmt.Errorf("config: %s=%q: want true or false", EnvEmulatorMultiSession, v)
+		}
 	}
 	if c.APIURL != "" {
 		u, err := url.Parse(c.APIURL)
