@@ -138,13 +138,18 @@ export function browserShim(dir) {
 }
 
 // keychainSecrets returns the secrets stored under the app's keychain service for
-// the emulator instance (the client token, possibly in chunks).
-export function keychainSecrets() {
+// the emulator instance: the client token (possibly in chunks) and the session
+// snapshot. With account, only that entry's (e.g. '__clerk_client_jwt').
+export function keychainSecrets(account) {
   let out = '';
   try {
     out = execFileSync('secret-tool', ['search', '--all', 'service', 'deskclerk (clerk.deskclerk.localhost)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch { return []; }
-  return out.split('\n').filter((l) => l.startsWith('secret = ')).map((l) => l.slice('secret = '.length));
+  const items = out.split(/^\[/m).slice(1).map((block) => ({
+    secret: block.match(/^secret = (.*)$/m)?.[1] ?? '',
+    user: block.match(/^attribute\.username = (.*)$/m)?.[1] ?? '',
+  }));
+  return items.filter((i) => !account || i.user === account || i.user.startsWith(`${account}.`)).map((i) => i.secret);
 }
 
 // signIn signs user in through Clerk's prebuilt card and waits for the signed-in screen.

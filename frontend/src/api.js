@@ -1,11 +1,12 @@
 // The panel that calls the protected API through Go. The page passes a fresh
 // session token with each call; Go verifies it before sending it anywhere.
-import { CallAPI } from '../wailsjs/go/main/App';
+import { CallAPI, Ready } from '../wailsjs/go/main/App';
 import { el } from './ui.js';
 
 // call sends one request; on a 401 or a rejected token it gets a fresh token and retries once.
 export async function call(clerk, method, path, body) {
   let res;
+  if (!clerk.session) return { error: 'Your session is not confirmed yet.', kind: 'session' };
   for (let attempt = 0; attempt < 2; attempt++) {
     let token;
     try {
@@ -38,6 +39,30 @@ export async function loadProfile(clerk) {
 }
 
 let showColorResult = () => {};
+let panelButtons = [];
+let networkNote = null;
+
+// setNetworkActions enables the panel's buttons, or disables them and says why.
+export function setNetworkActions(enabled, why) {
+  for (const b of panelButtons) { b.disabled = !enabled; b.title = enabled ? '' : why; }
+  if (networkNote) { networkNote.textContent = enabled ? '' : why; networkNote.hidden = enabled; }
+}
+
+// showAnswers puts API answers kept from an earlier run into the panel.
+export function showAnswers(answers) {
+  const me = answers?.['GET /api/me'];
+  if (me?.body) {
+    try { document.getElementById('api-result').textContent = JSON.stringify(JSON.parse(me.body), null, 2); } catch { /* not JSON */ }
+  }
+  const color = answers?.['GET /api/favorite-color'];
+  if (color?.body) showColorResult(color);
+}
+
+// showMe puts an /api/me answer (from Go's first call) into the panel.
+export function showMe(res) {
+  if (res?.status === 200) document.getElementById('api-result').textContent = JSON.stringify(JSON.parse(res.body), null, 2);
+  else if (res) document.getElementById('api-error').textContent = describe(res);
+}
 let colorSeq = 0;
 
 // colorCall reads or writes the favourite colour; only the newest answer is shown,
@@ -55,6 +80,8 @@ export function apiPanel(clerk, onDone) {
   const colorText = el('span', { id: 'color-value' }, 'unknown');
   const picker = el('input', { type: 'color', id: 'color-input', value: '#6c47ff', 'aria-label': 'Favourite colour' });
   const buttons = [];
+  panelButtons = buttons;
+  networkNote = el('p', { id: 'network-note', class: 'muted', hidden: true });
   const btn = (id, label, fn) => {
     const b = el('button', { id, onclick: async () => {
       buttons.forEach((x) => { x.disabled = true; });
@@ -86,12 +113,14 @@ export function apiPanel(clerk, onDone) {
         const res = await call(clerk, 'GET', '/api/me');
         if (res.status === 200) out.textContent = JSON.stringify(JSON.parse(res.body), null, 2);
         else err.textContent = describe(res);
+        Ready(`api-me-call:${res.status || res.kind}`).catch(() => {});
       }),
       btn('color-load', 'Read favourite colour', () => colorCall(clerk, 'GET')),
     ),
     el('div', { class: 'row' }, swatch, colorText),
     el('div', { class: 'row' }, picker,
       btn('color-save', 'Save colour', () => colorCall(clerk, 'PUT', { color: picker.value }))),
+    networkNote,
     err,
     out,
   );
