@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -102,6 +103,9 @@ func (a *App) startup(ctx context.Context) {
 			a.errs = append(a.errs, err.Error())
 		}
 		a.svc = svc
+		// Start-up garbage (key generation, the emulator's password hashes, JSON)
+		// would otherwise stay mapped until the scavenger gets to it.
+		time.AfterFunc(2*time.Second, debug.FreeOSMemory)
 	}()
 }
 

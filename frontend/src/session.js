@@ -29,6 +29,9 @@ export async function startClerk(status, opts = {}) {
     shownSession = opts.painted.sessionId;
   }
   if (opts.reason) { endReason = opts.reason; endCode = opts.reasonCode || ''; }
+  // Without a snapshot the sign-in card is the likely first screen: fetch Clerk's UI
+  // while clerk.load runs, as before it was made lazy.
+  if (!opts.painted) loadClerkUI();
   emulatorMode = status.mode === 'emulator';
   // ClerkJS derives request URLs from proxyUrl's origin, which is opaque ("null") for
   // the wails:// scheme; give it an http placeholder and send each request back to
