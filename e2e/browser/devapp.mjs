@@ -143,7 +143,9 @@ export function browserShim(dir) {
 export function keychainSecrets(account) {
   let out = '';
   try {
-    out = execFileSync('secret-tool', ['search', '--all', 'service', 'deskclerk (clerk.deskclerk.localhost)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // secret-tool writes the attributes to stderr: unbuffered stdout into the same
+    // pipe keeps each entry's lines together.
+    out = execFileSync('sh', ['-c', 'stdbuf -o0 secret-tool search --all service "$1" 2>&1', 'sh', 'deskclerk (clerk.deskclerk.localhost)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch { return []; }
   const items = out.split(/^\[/m).slice(1).map((block) => ({
     secret: block.match(/^secret = (.*)$/m)?.[1] ?? '',
