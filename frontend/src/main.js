@@ -4,6 +4,9 @@
 import './style.css';
 import { Status, Ready, Snapshot } from '../wailsjs/go/main/App';
 import { $, afterPaint, el, showErrors, showScreen } from './ui.js';
+// Small and free of ClerkJS: bundled with this file, so painting from the snapshot
+// costs no extra fetch.
+import { startFromSnapshot } from './snapshot.js';
 
 async function start() {
   afterPaint().then(() => Ready('loading')).catch(() => {});
@@ -25,10 +28,7 @@ async function start() {
   if (!status.publishableKey) {
     return showScreen('error');
   }
-  if (snap?.present) {
-    const { startFromSnapshot } = await import('./snapshot.js');
-    return startFromSnapshot(status, snap);
-  }
+  if (snap?.present) return startFromSnapshot(status, snap);
   const { startClerk } = await import('./session.js');
   await startClerk(status);
 }
