@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"runtime/debug"
 	"time"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
@@ -15,6 +16,7 @@ import (
 	"deskclerk/auth/gateway"
 	"deskclerk/auth/loopback"
 	"deskclerk/auth/service"
+	"deskclerk/auth/snapshot"
 	"deskclerk/internal/config"
 )
 
@@ -92,6 +94,7 @@ func (a *App) hooks() service.Hooks {
 
 func (a *App) startup(ctx context.Context) {
 	a.wails.Store(&ctx)
+	tuneWebKit()
 	a.log.Info("starting", "version", a.cfg.Version, "channel", a.cfg.Channel, "emulator", a.cfg.UseEmulator())
 	if len(a.errs) > 0 || a.start == nil {
 		close(a.ready)
@@ -107,6 +110,9 @@ func (a *App) startup(ctx context.Context) {
 			a.errs = append(a.errs, err.Error())
 		}
 		a.svc = svc
+		// Start-up garbage (key generation, the emulator's password hashes, JSON)
+		// would otherwise stay mapped until the scavenger gets to it.
+		time.AfterFunc(2*time.Second, debug.FreeOSMemory)
 	}()
 }
 
@@ -191,7 +197,7 @@ func (a *App) CallAPI(method, path, body, token string) APIResult {
 	if body != "" {
 		b = []byte(body)
 	}
-	resp, err := svc.API.Do(a.ctx(), method, path, b, token)
+	resp, err := svc.CallAPI(a.ctx(), method, path, b, token)
 	if err != nil {
 		// The page shows what failed and what to do; the error chain (addresses,
 		// dial errors) stays in the log.
@@ -223,6 +229,75 @@ func (a *App) launchArgs(args []string) {
 	if a.svc != nil {
 		a.svc.LaunchArgs(args)
 	}
+}
+
+// SessionSnapshot is the signed-in state kept from the last run (never a token).
+type SessionSnapshot struct {
+	Present     bool                       `json:"present"`
+	Identity    snapshot.Identity          `json:"identity"`
+	ConfirmedAt time.Time                  `json:"confirmedAt"`
+	Answers     map[string]snapshot.Answer `json:"answers"`
+}
+
+// Snapshot returns the stored signed-in state, so the page can paint the
+// signed-in screen before ClerkJS or the network.
+func (a *App) Snapshot() SessionSnapshot {
+	svc := a.service()
+	if svc == nil {
+		return SessionSnapshot{}
+	}
+	s, ok := svc.Snapshot()
+	if !ok {
+		return SessionSnapshot{}
+	}
+	return SessionSnapshot{Present: true, Identity: s.Identity, ConfirmedAt: s.ConfirmedAt, Answers: s.Answers}
+}
+
+// ConfirmSession checks the stored session from Go (mints a session token through
+// the gateway, verifies it, calls /api/me): confirmed, offline, or ended and why.
+func (a *App) ConfirmSession() service.Confirmation {
+	svc := a.service()
+	if svc == nil {
+		return service.Confirmation{State: "none"}
+	}
+	return svc.Confirm(a.ctx())
+}
+
+// RememberSession keeps the signed-in user's display fields and session for the
+// next start. The page calls it once ClerkJS has a signed-in user.
+func (a *App) RememberSession(id snapshot.Identity) error {
+	svc := a.service()
+	if svc == nil {
+		return nil
+	}
+	return svc.RememberSession(id)
+}
+
+// Ended says why a session ended: a code and one line for the signed-out screen.
+type Ended struct {
+	Reason  service.EndReason `json:"reason,omitempty"`
+	Message string            `json:"message,omitempty"`
+}
+
+// SessionEnded is why a session the page had ended without a sign-out here
+// (empty if it cannot tell). It forgets the snapshot.
+func (a *App) SessionEnded(sessionID string) Ended {
+	svc := a.service()
+	if svc == nil {
+		return Ended{}
+	}
+	if snap, ok := svc.Snapshot(); ok && sessionID == "" {
+		sessionID = snap.SessionID
+	}
+	_ = svc.ForgetSnapshot(a.ctx())
+	if sessionID == "" {
+		return Ended{}
+	}
+	r, err := svc.WhyEnded(a.ctx(), sessionID)
+	if err != nil || r == "" {
+		return Ended{}
+	}
+	return Ended{Reason: r, Message: r.Message()}
 }
 
 // OAuthRedirectURL starts a social sign-in: the redirect URL Clerk is to send the

@@ -182,59 +182,29 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	token, err := g.store.Load(ctx)
-	switch {
-	case notFound(err):
-		token = ""
-	case err != nil:
-		// Going on without the token would make FAPI start a new client and the
-		// answer would overwrite the stored sign-in: fail instead, and lose nothing.
-		g.log.Warn("gateway: keychain read failed", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "keychain_unavailable", "The system keychain did not answer", err.Error())
-		return
-	}
-
-	up := *g.up
-	up.Path = g.up.Path + fapiPath
-	q := r.URL.Query()
-	q.Set("_is_native", "1")
-	up.RawQuery = q.Encode()
-
-	req, err := http.NewRequestWithContext(ctx, r.Method, up.String(), http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "Bad request", "The request could not be forwarded.")
-		return
-	}
+	hdr := http.Header{}
 	for _, h := range forwardedRequestHeaders {
 		if v := r.Header.Get(h); v != "" {
-			req.Header.Set(h, v)
+			hdr.Set(h, v)
 		}
 	}
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	req.ContentLength = r.ContentLength
-
-	start := time.Now()
-	resp, err := g.client.Do(req)
+	resp, err := g.forward(ctx, r.Method, fapiPath, r.URL.Query(), http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength, hdr)
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var ge *Error
+		switch {
+		case errors.As(err, &mbe):
 			writeError(w, http.StatusRequestEntityTooLarge, "request_too_large", "Request too large", "The request body is over the gateway's limit.")
-			return
+		case ctx.Err() != nil:
+			// the page went away
+		case errors.As(err, &ge):
+			writeError(w, ge.Status, ge.Code, ge.Message, ge.Long)
+		default:
+			writeError(w, http.StatusBadRequest, "bad_request", "Bad request", "The request could not be forwarded.")
 		}
-		if ctx.Err() != nil {
-			return // the page went away
-		}
-		g.setOnline(false, "cannot reach "+g.up.Host)
-		g.log.Warn("gateway: upstream unreachable", "host", g.up.Host, "path", up.Path, "err", err)
-		writeError(w, http.StatusServiceUnavailable, "network_error", "Cannot reach Clerk", "The sign-in service at "+g.up.Host+" did not answer. Check the network connection.")
 		return
 	}
 	defer resp.Body.Close()
-	g.setOnline(true, "")
-	g.afterResponse(ctx, r, resp)
-	g.log.Debug("gateway", "method", r.Method, "path", up.Path, "status", resp.StatusCode, "took", time.Since(start))
 
 	for _, h := range forwardedResponseHeaders {
 		if v := resp.Header.Get(h); v != "" {
@@ -272,9 +242,121 @@ func (g *Gateway) fapiPath(u *url.URL) (string, bool) {
 	return rest, strings.HasPrefix(rest, "/v1/")
 }
 
+// Error is a failure of the gateway itself (keychain, network), in Clerk's terms.
+type Error struct {
+	Status        int
+	Code, Message string
+	Long          string
+	Err           error
+}
+
+func (e *Error) Error() string { return e.Message + ": " + e.Long }
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrUnreachable is wrapped by errors from Call when the Frontend API did not answer.
+var ErrUnreachable = errors.New("the Frontend API did not answer")
+
+// forward sends one Frontend API call as the native client: the stored client
+// token as Authorization, _is_native=1, and afterwards the token store kept in
+// step (afterResponse). Both the page's calls and Go's own (Call) go through it.
+func (g *Gateway) forward(ctx context.Context, method, path string, q url.Values, body io.Reader, length int64, hdr http.Header) (*http.Response, error) {
+	token, err := g.store.Load(ctx)
+	switch {
+	case notFound(err):
+		token = ""
+	case err != nil:
+		// Going on without the token would make FAPI start a new client and the
+		// answer would overwrite the stored sign-in: fail instead, and lose nothing.
+		g.log.Warn("gateway: keychain read failed", "err", err)
+		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "keychain_unavailable", Message: "The system keychain did not answer", Long: err.Error(), Err: err}
+	}
+
+	up := *g.up
+	up.Path = g.up.Path + path
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("_is_native", "1")
+	up.RawQuery = q.Encode()
+
+	req, err := http.NewRequestWithContext(ctx, method, up.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: build request: %w", err)
+	}
+	req.Header = hdr.Clone()
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	if token != "" {
+		req.Header.Set("Authorization", token)
+	}
+	req.ContentLength = length
+
+	start := time.Now()
+	resp, err := g.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, err
+		}
+		g.setOnline(false, "cannot reach "+g.up.Host)
+		reason := err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			reason = ue.Err // without the URL, which names the session
+		}
+		g.log.Warn("gateway: upstream unreachable", "host", g.up.Host, "path", logPath(path), "err", reason)
+		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "network_error", Message: "Cannot reach Clerk",
+			Long: "The sign-in service at " + g.up.Host + " did not answer. Check the network connection.", Err: errors.Join(ErrUnreachable, err)}
+	}
+	g.setOnline(true, "")
+	g.afterResponse(ctx, method, path, q, resp)
+	g.log.Debug("gateway", "method", method, "path", logPath(path), "status", resp.StatusCode, "took", time.Since(start))
+	return resp, nil
+}
+
+// logPath is path for the log, with resource ids (sess_…, user_…) shortened: the
+// log must not say who was signed in (the session snapshot is kept secret too).
+func logPath(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if j := strings.IndexByte(p, '_'); j > 0 && j <= 6 && len(p)-j-1 >= 16 {
+			parts[i] = p[:j+1] + "…"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// Call makes a Frontend API call from Go through the same path as the page's
+// calls (token added, rotations saved), and returns the status and body. form
+// is sent urlencoded when not nil. Errors wrap ErrUnreachable when FAPI did not answer.
+func (g *Gateway) Call(ctx context.Context, method, path string, form url.Values) (int, []byte, error) {
+	var body io.Reader
+	var length int64
+	hdr := http.Header{"Accept": {"application/json"}}
+	if form != nil {
+		enc := form.Encode()
+		body, length = strings.NewReader(enc), int64(len(enc))
+		hdr.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := g.forward(ctx, method, path, url.Values{}, body, length, hdr)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return 0, nil, fmt.Errorf("gateway: read %s: %w", path, errors.Join(ErrUnreachable, err))
+	}
+	return resp.StatusCode, b, nil
+}
+
 // afterResponse keeps the stored token in step with FAPI: saves a rotated one,
 // deletes it on sign-out, and forgets a token FAPI no longer knows.
-func (g *Gateway) afterResponse(ctx context.Context, r *http.Request, resp *http.Response) {
+func (g *Gateway) afterResponse(ctx context.Context, method, path string, q url.Values, resp *http.Response) {
 	rotated := strings.TrimSpace(strings.TrimPrefix(resp.Header.Get("Authorization"), "Bearer "))
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	// Saving must finish even if the page cancels its request: the new token is the
@@ -284,7 +366,7 @@ func (g *Gateway) afterResponse(ctx context.Context, r *http.Request, resp *http
 	g.saveMu.Lock()
 	defer g.saveMu.Unlock()
 	switch {
-	case ok && isSignOut(r):
+	case ok && isSignOut(method, path, q):
 		if err := g.store.Delete(ctx); err != nil && !notFound(err) {
 			g.log.Warn("gateway: could not delete the client token after sign-out", "err", err)
 		}
@@ -292,7 +374,7 @@ func (g *Gateway) afterResponse(ctx context.Context, r *http.Request, resp *http
 		if err := g.store.Save(ctx, rotated); err != nil {
 			g.log.Error("gateway: could not save the rotated client token", "err", err)
 		}
-	case resp.StatusCode == http.StatusUnauthorized && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/v1/client"):
+	case resp.StatusCode == http.StatusUnauthorized && method == http.MethodGet && strings.HasSuffix(path, "/v1/client"):
 		// FAPI does not know the token (expired or revoked client): start afresh.
 		if err := g.store.Delete(ctx); err != nil && !notFound(err) {
 			g.log.Warn("gateway: could not delete a rejected client token", "err", err)
@@ -301,11 +383,10 @@ func (g *Gateway) afterResponse(ctx context.Context, r *http.Request, resp *http
 }
 
 // isSignOut matches ClerkJS's sign-out calls: DELETE of all sessions, or of the client.
-func isSignOut(r *http.Request) bool {
-	if r.Method != http.MethodPost || !strings.EqualFold(r.URL.Query().Get("_method"), "DELETE") {
+func isSignOut(method, p string, q url.Values) bool {
+	if method != http.MethodPost || !strings.EqualFold(q.Get("_method"), "DELETE") {
 		return false
 	}
-	p := r.URL.Path
 	return strings.HasSuffix(p, "/v1/client/sessions") || strings.HasSuffix(p, "/v1/client")
 }
 

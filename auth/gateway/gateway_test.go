@@ -436,3 +436,14 @@ func TestKeyRequired(t *testing.T) {
 		t.Fatalf("with the key: code %d, upstream %+v", w.Code, *got)
 	}
 }
+func TestLogPathHidesIDs(t *testing.T) {
+	for in, want := range map[string]string{
+		"/v1/client/sessions/sess_T3lVzYKQm4zkytMFusi09IlSdK4/tokens":       "/v1/client/sessions/sess_…/tokens",
+		"/v1/client/sign_ins/sia_2bXk1uQjz0fLmYtK3wA9/attempt_first_factor": "/v1/client/sign_ins/sia_…/attempt_first_factor",
+		"/v1/environment": "/v1/environment",
+	} {
+		if got := logPath(in); got != want {
+			t.Errorf("logPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"deskclerk/auth/keychain"
 	"deskclerk/auth/loopback"
 	"deskclerk/auth/signinurl"
+	"deskclerk/auth/snapshot"
 	"deskclerk/auth/verify"
 	"deskclerk/internal/config"
 )
@@ -46,6 +47,7 @@ type Service struct {
 	Local          Local // the local stand-in instance; nil when talking to a real Clerk instance
 	Verifier       *verify.Verifier
 	Store          *keychain.Store
+	Snapshots      *snapshot.Keeper // the signed-in state for the next start; never a token
 	Gateway        *gateway.Gateway
 	API            *apiclient.Client // nil when no API is configured
 	OAuth          OAuthTransport    // social sign-in through the system browser
@@ -133,7 +135,14 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 		return nil, fmt.Errorf("session verifier: %w", err)
 	}
 
+	// The client token and the snapshot are read in parallel: the page waits for both.
+	snapDone := make(chan *snapshot.Keeper, 1)
+	go func() {
+		st := keychain.Open(ctx, keychain.Options{App: KeychainApp(cfg), Instance: s.Instance.FrontendAPI, Account: SnapshotAccount, Backend: backend, Logger: log.With("component", "keychain")})
+		snapDone <- snapshot.Open(ctx, st, log.With("component", "snapshot"))
+	}()
 	s.Store = keychain.Open(ctx, keychain.Options{App: KeychainApp(cfg), Instance: s.Instance.FrontendAPI, Backend: backend, Logger: log.With("component", "keychain")})
+	s.Snapshots = <-snapDone
 
 	up, _ := url.Parse(fapiURL)
 	if s.Gateway, err = gateway.New(gateway.Options{Upstream: up, Store: s.Store, Key: cfg.GatewayKey, Logger: log.With("component", "gateway")}); err != nil {
@@ -207,18 +216,22 @@ func (s *Service) Close() {
 	if s.Verifier != nil {
 		_ = s.Verifier.Close()
 	}
+	if s.Snapshots != nil {
+		s.Snapshots.Close()
+	}
 	if s.Local != nil {
 		_ = s.Local.Close()
 	}
 }
 
 // SignedOut removes the stored client token (the gateway does so as FAPI confirms
-// the sign-out; this covers sign-outs that never reached FAPI).
+// the sign-out; this covers sign-outs that never reached FAPI) and the session snapshot.
 func (s *Service) SignedOut(ctx context.Context) error {
+	snapErr := s.ForgetSnapshot(ctx)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.Store.Delete(ctx); err != nil && !errors.Is(err, keychain.ErrNotFound) {
 		return fmt.Errorf("forget the sign-in: %w", err)
 	}
-	return nil
+	return snapErr
 }

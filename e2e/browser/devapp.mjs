@@ -144,18 +144,25 @@ export function browserShim(dir) {
 }
 
 // keychainSecrets returns the secrets stored under the dev build's keychain service
-// for the emulator instance (the client token, possibly in chunks); app 'deskclerk'
-// reads a release build's entries instead. It throws when secret-tool fails (an
-// empty search exits 0), so "nothing stored" is never reported for a keychain that
-// could not be read.
-export function keychainSecrets(app = 'deskclerk-dev') {
+// for the emulator instance: the client token (possibly in chunks) and the session
+// snapshot. With account, only that entry's (e.g. '__clerk_client_jwt'); app
+// 'deskclerk' reads a release build's entries instead. It throws when secret-tool
+// fails (an empty search exits 0), so "nothing stored" is never reported for a
+// keychain that could not be read.
+export function keychainSecrets(account, app = 'deskclerk-dev') {
   let out;
   try {
-    out = execFileSync('secret-tool', ['search', '--all', 'service', `${app} (clerk.deskclerk.localhost)`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // secret-tool writes the attributes to stderr: unbuffered stdout into the same
+    // pipe keeps each entry's lines together.
+    out = execFileSync('sh', ['-c', 'set -o pipefail 2>/dev/null; stdbuf -o0 secret-tool search --all service "$1" 2>&1', 'sh', `${app} (clerk.deskclerk.localhost)`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
-    throw new Error(`secret-tool could not search the keychain: ${String(err.stderr || err.message).trim()}`);
+    throw new Error(`secret-tool could not search the keychain: ${String(err.stdout || err.stderr || err.message).trim()}`);
   }
-  return out.split('\n').filter((l) => l.startsWith('secret = ')).map((l) => l.slice('secret = '.length));
+  const items = out.split(/^\[/m).slice(1).map((block) => ({
+    secret: block.match(/^secret = (.*)$/m)?.[1] ?? '',
+    user: block.match(/^attribute\.username = (.*)$/m)?.[1] ?? '',
+  }));
+  return items.filter((i) => !account || i.user === account || i.user.startsWith(`${account}.`)).map((i) => i.secret);
 }
 
 // signIn signs user in through Clerk's prebuilt card and waits for the signed-in screen.

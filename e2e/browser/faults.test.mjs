@@ -35,7 +35,7 @@ test('identity service down while signed in: offline, not signed out, and back',
   await page.goto(app.url);
   await signIn(page, users[0]);
   await page.waitForFunction(() => document.getElementById('api-result').textContent.includes('user_'));
-  const stored = keychainSecrets();
+  const stored = keychainSecrets('__clerk_client_jwt');
   assert.ok(stored.length > 0);
 
   await em.stop();
@@ -44,17 +44,25 @@ test('identity service down while signed in: offline, not signed out, and back',
   await page.waitForFunction(() => document.getElementById('api-error').textContent !== '', null, { timeout: 30000 });
   assert.match(await page.textContent('#api-error-text'), /did not answer|could not be renewed/);
   assert.equal(await page.evaluate(() => document.body.dataset.screen), 'signed-in');
-  // A restart of the page while offline shows the offline screen, not the sign-in card.
+  // A restart of the page while offline shows the signed-in screen from Go's snapshot,
+  // labelled offline, with the API answers from before; network actions are disabled.
   await page.reload();
-  await page.waitForFunction(() => document.body.dataset.screen === 'offline', null, { timeout: 60000 });
-  assert.match(await page.innerText('#offline'), /not been signed out/);
+  await page.waitForFunction(() => document.body.dataset.screen === 'offline-signed-in', null, { timeout: 60000 });
+  assert.equal(await page.innerText('#profile-name'), `${users[0].first_name} ${users[0].last_name}`);
+  assert.match(await page.innerText('#session-note'), /^Offline — last confirmed /);
+  assert.match(await page.innerText('#api-result'), /user_/);
+  assert.equal(await page.evaluate(() => document.getElementById('api-me').disabled && document.getElementById('sign-out').disabled), true);
+  assert.match(await page.innerText('#network-note'), /sign-in service/);
   await page.screenshot({ path: artifact('browser-offline.png') });
-  assert.deepEqual(keychainSecrets(), stored, 'the stored sign-in survives the outage');
+  assert.deepEqual(keychainSecrets('__clerk_client_jwt'), stored, 'the stored sign-in survives the outage');
 
-  // Back: the page retries by itself and is signed in again.
+  // Back: the page retries by itself (backoff, and at once on focus) and reconciles in place.
   em = await startEmulator(join(dir, 'emu'), addrs);
-  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 30000 });
-  await page.waitForFunction(() => document.getElementById('api-result').textContent.includes('user_'), null, { timeout: 20000 });
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in' && document.body.dataset.session === 'confirmed', null, { timeout: 30000 });
+  await page.click('#api-me');
+  await page.waitForFunction(() => !document.getElementById('api-me').disabled);
+  assert.equal(await page.innerText('#api-error'), '');
 });
 
 test('protected API failing: errors are shown, a retry works, bad tokens are never sent', async (t) => {

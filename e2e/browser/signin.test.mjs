@@ -73,7 +73,11 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
   await signIn(page, ada);
   assert.equal(await page.innerText('#profile-name'), `${ada.first_name} ${ada.last_name}`);
   assert.equal(await page.innerText('#profile-email'), ada.email);
-  await page.waitForSelector('.cl-userButtonTrigger');
+  // The account button loads Clerk's UI only when pressed; then the account dialog opens.
+  await page.click('#account-open:not([disabled])');
+  await page.waitForSelector('.cl-userProfile-root', { timeout: 20000 });
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.cl-userProfile-root', { state: 'detached', timeout: 10000 });
 
   // /api/me is called on arrival; the answer names this user.
   await page.waitForFunction(() => document.getElementById('api-result').textContent.includes('user_'), null, { timeout: 15000 });
@@ -96,7 +100,7 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
   await page.screenshot({ path: artifact('browser-signed-in.png') });
 
   // The client token is in the keychain, and nowhere the page can see.
-  const secrets = keychainSecrets();
+  const secrets = keychainSecrets('__clerk_client_jwt');
   assert.ok(secrets.length >= 1, 'the client token is in the keychain');
   const seen = await pageSecrets(page);
   for (const s of secrets) {
@@ -122,7 +126,7 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
   await page.click('#sign-out');
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
   assert.deepEqual(keychainSecrets(), []);
-  assert.deepEqual(keychainSecrets('deskclerk'), [releaseSignIn], "the release build's sign-in was not touched");
+  assert.deepEqual(keychainSecrets(undefined, 'deskclerk'), [releaseSignIn], "the release build's sign-in was not touched");
   assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
   await page.reload();
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 20000 });

@@ -149,19 +149,29 @@ func TestSignInStaysSignedInAcrossRestarts(t *testing.T) {
 	}
 	quit(t, app)
 
-	// 2. Relaunch: signed in without typing, and the API answers.
+	// 2. Relaunch: signed in without typing (painted from the session snapshot, then
+	// confirmed by ClerkJS), and the API answers.
 	app = launchWait(t, d, bin, dir, env, "signed-in")
-	if _, err := app.WaitScreen("api-me:200", 20*time.Second); err != nil {
-		app.Kill()
-		t.Fatal(err)
+	for _, screen := range []string{"api-me:200", "reconciled"} {
+		if _, err := app.WaitScreen(screen, 20*time.Second); err != nil {
+			app.Kill()
+			t.Fatal(err)
+		}
 	}
 	if err := d.Screenshot(filepath.Join(out, "desktop-restarted.png")); err != nil {
 		t.Fatal(err)
+	}
+	if snapshotEntries(t) == 0 {
+		app.Kill()
+		t.Fatal("no session snapshot in the keychain while signed in")
 	}
 
 	// 3. Sign out: the keychain entry goes, and the next launch shows the sign-in card.
 	click(t, d, signOutX, signOutY)
 	waitNext(t, app, "signed-out")
+	if n := snapshotEntries(t); n != 0 {
+		t.Fatalf("%d session snapshot entries left after sign-out", n)
+	}
 	if n := keychainEntries(t); n != 0 {
 		t.Fatalf("%d keychain entries left after sign-out", n)
 	}

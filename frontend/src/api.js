@@ -1,6 +1,6 @@
 // The panel that calls the protected API through Go. The page passes a fresh
 // session token with each call; Go verifies it before sending it anywhere.
-import { CallAPI, Health } from '../wailsjs/go/main/App';
+import { CallAPI, Health, Ready } from '../wailsjs/go/main/App';
 import { el } from './ui.js';
 
 // tokenWait bounds how long a call waits for ClerkJS to mint a session token: with
@@ -22,7 +22,7 @@ export async function call(clerk, method, path, body) {
   for (let attempt = 0; attempt < 2; attempt++) {
     let token;
     try {
-      if (!clerk.session) return { error: 'You are signed out.', kind: 'session' };
+      if (!clerk.session) return { error: 'Your session is not confirmed yet.', kind: 'session' };
       token = await withTimeout(clerk.session.getToken(attempt ? { skipCache: true } : undefined), tokenWait);
     } catch (err) {
       console.warn('getToken failed', err);
@@ -67,14 +67,38 @@ function meCard(body) {
     el('details', {}, el('summary', {}, 'Raw answer'), el('pre', { id: 'api-result', class: 'result' }, JSON.stringify(me, null, 2))));
 }
 
-let showMe = () => {};
+let showMeBody = () => {};
 let showError = () => {};
+let panelButtons = [];
+let networkNote = null;
+
+// setNetworkActions enables the panel's buttons, or disables them and says why.
+export function setNetworkActions(enabled, why) {
+  networkDown = !enabled;
+  for (const b of panelButtons) { b.disabled = !enabled; b.title = enabled ? '' : why; }
+  if (networkNote) { networkNote.textContent = enabled ? '' : why; networkNote.hidden = enabled; }
+}
+let networkDown = false;
+
+// showAnswers puts API answers kept from an earlier run into the panel.
+export function showAnswers(answers) {
+  const me = answers?.['GET /api/me'];
+  if (me?.body) showMeBody(me.body);
+  const color = answers?.['GET /api/favorite-color'];
+  if (color?.body) showColorResult(color, 'GET');
+}
+
+// showMe puts an /api/me answer (from Go's first call) into the panel.
+export function showMe(res) {
+  if (res?.status === 200) showMeBody(res.body);
+  else if (res) showError(describe(res));
+}
 
 // loadProfile fills the panel with /api/me, then the favourite colour; it returns
 // /api/me's status as soon as that has arrived.
 export async function loadProfile(clerk) {
   const me = await call(clerk, 'GET', '/api/me');
-  if (me.status === 200) showMe(me.body);
+  if (me.status === 200) showMeBody(me.body);
   else showError(describe(me), () => loadProfile(clerk));
   colorCall(clerk, 'GET');
   return me.status || me.kind || 'error';
@@ -107,7 +131,9 @@ export function apiPanel(clerk, onDone) {
     retry.hidden = !again;
     retry.onclick = again ? () => run(retry, again) : null;
   };
-  showMe = (body) => out.replaceChildren(meCard(body));
+  showMeBody = (body) => out.replaceChildren(meCard(body));
+  panelButtons = buttons;
+  networkNote = el('p', { id: 'network-note', class: 'muted', hidden: true });
   // run disables the buttons while one call is out; every call is bounded, so they always come back.
   async function run(b, fn) {
     buttons.forEach((x) => { x.disabled = true; });
@@ -117,7 +143,7 @@ export function apiPanel(clerk, onDone) {
     saved.textContent = '';
     try { await fn(); } finally {
       b.textContent = old;
-      buttons.forEach((x) => { x.disabled = false; });
+      buttons.forEach((x) => { x.disabled = networkDown; });
       onDone?.();
     }
   }
@@ -137,8 +163,9 @@ export function apiPanel(clerk, onDone) {
   };
   const whoAmI = async () => {
     const res = await call(clerk, 'GET', '/api/me');
-    if (res.status === 200) showMe(res.body);
+    if (res.status === 200) showMeBody(res.body);
     else showError(describe(res), whoAmI);
+    Ready(`api-me-call:${res.status || res.kind}`).catch(() => {});
   };
   const panel = el('section', { class: 'card', id: 'api-panel' },
     el('h2', {}, 'Protected API'),
@@ -150,6 +177,7 @@ export function apiPanel(clerk, onDone) {
     el('div', { class: 'row' }, swatch, colorText),
     el('div', { class: 'row' }, picker,
       btn('color-save', 'Save colour', () => colorCall(clerk, 'PUT', { color: picker.value })), saved),
+    networkNote,
     err,
     out,
   );

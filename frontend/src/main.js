@@ -1,18 +1,21 @@
-// Desk Clerk's page. The first frame is the loading screen; ClerkJS (large) is
-// loaded after it has been painted, so start-up is not held up by parsing it.
+// Desk Clerk's page. The first frame is the loading screen; with a stored sign-in
+// the signed-in screen follows straight from Go's snapshot (snapshot.js), and
+// ClerkJS (large) is loaded after it, so start-up is not held up by parsing it.
 import './style.css';
-import { Status, Ready } from '../wailsjs/go/main/App';
+import { Status, Ready, Snapshot } from '../wailsjs/go/main/App';
 import { $, afterPaint, el, showErrors, showScreen } from './ui.js';
 import { installDiagnostics } from './diagnostics.js';
+// Small and free of ClerkJS: bundled with this file, so painting from the snapshot
+// costs no extra fetch.
+import { startFromSnapshot } from './snapshot.js';
 
 async function start() {
   installDiagnostics();
   afterPaint().then(() => Ready('loading')).catch(() => {});
-  // Fetch and parse ClerkJS while Go answers Status.
-  const session = import('./session.js');
   let status;
+  let snap;
   try {
-    status = await Status();
+    [status, snap] = await Promise.all([Status(), Snapshot()]);
   } catch (err) {
     showErrors([`Desk Clerk could not start: ${err?.message || err}`]);
     return showScreen('error');
@@ -27,7 +30,8 @@ async function start() {
   if (!status.publishableKey) {
     return showScreen('error');
   }
-  const { startClerk } = await session;
+  if (snap?.present) return startFromSnapshot(status, snap);
+  const { startClerk } = await import('./session.js');
   await startClerk(status);
 }
 

@@ -1,16 +1,22 @@
 // ClerkJS in native mode, bundled (no remote script). Its Frontend API calls go to
 // the Go gateway on the page's own origin; the client token never reaches this page.
 import { Clerk } from '@clerk/clerk-js/no-rhc';
-import { ui } from '@clerk/ui/no-rhc';
-import { Health, Ready, SignedOut } from '../wailsjs/go/main/App';
+import { Ready, RememberSession, SessionEnded, SignedOut } from '../wailsjs/go/main/App';
 import { $, afterPaint, el, showErrors, showScreen } from './ui.js';
-import { apiPanel, loadProfile } from './api.js';
+import { loadProfile } from './api.js';
 import { oauthTransport } from './oauth.js';
+import { lazyUI, loadClerkUI } from './clerkui.js';
+import { updateStatusLine } from './health.js';
+import { accountButton, displayFields, ref, setSessionNote, signedInScreen } from './signedin.js';
 import { accountControls, multiSession, otherAccountsRemain, signingOutAll, watchAccounts } from './accounts.js';
 import { showAddAccount } from './addaccount.js';
 
 let clerk;
 let shown = ''; // the view on screen: signed-out | signed-in:<user id> | offline
+let shownSession = ''; // the session id of the signed-in view
+let signingOut = false; // the person asked to sign out here
+let endReason = ''; // why the session ended, for the signed-out screen
+let endCode = ''; // the same as a code: expired | ended-elsewhere | client-unknown
 
 let emulatorMode = false;
 
@@ -22,15 +28,28 @@ function gatewayKey() {
   return new URLSearchParams(location.search).get('gateway-key') || '';
 }
 
-export async function startClerk(status) {
+// startClerk loads ClerkJS and shows what it finds. opts.painted is the identity
+// already on screen from the snapshot (kept when ClerkJS finds the same user);
+// opts.reason is why a session ended, shown on the signed-out screen; with
+// opts.offline, a failed load is handed back (the snapshot screen stays) instead
+// of showing the offline card.
+export async function startClerk(status, opts = {}) {
+  if (opts.painted) {
+    shown = `signed-in:${opts.painted.userId}`;
+    shownSession = opts.painted.sessionId;
+  }
+  if (opts.reason) { endReason = opts.reason; endCode = opts.reasonCode || ''; }
+  // Without a snapshot the sign-in card is the likely first screen: fetch Clerk's UI
+  // while clerk.load runs, as before it was made lazy.
+  if (!opts.painted) loadClerkUI();
   emulatorMode = status.mode === 'emulator';
   // ClerkJS derives request URLs from proxyUrl's origin, which is opaque ("null") for
   // the wails:// scheme; give it an http placeholder and send each request back to
   // the page's own origin, where the gateway answers.
   const httpPage = /^https?:$/.test(location.protocol);
   const proxyUrl = (httpPage ? location.origin : 'http://wails.localhost') + status.proxyPath;
-  clerk = new Clerk(status.publishableKey, { proxyUrl });
   const key = gatewayKey();
+  clerk ??= new Clerk(status.publishableKey, { proxyUrl });
   clerk.__internal_onBeforeRequest((req) => {
     req.credentials = 'omit';
     req.url = new URL(req.url.pathname + req.url.search, location.href);
@@ -41,7 +60,7 @@ export async function startClerk(status) {
 
   try {
     await clerk.load({
-      ui,
+      ui: lazyUI,
       standardBrowser: false,
       telemetry: false,
       // The app is one page: after sign-in or sign-out, re-render instead of navigating.
@@ -53,13 +72,15 @@ export async function startClerk(status) {
     });
   } catch (err) {
     refreshHealth();
+    if (opts.offline) throw err;
     return showOffline(err);
   }
-  clerk.addListener(() => render());
+  ref.clerk = clerk;
   watchAccounts(clerk);
   addEventListener('hashchange', () => {
     if (location.hash === '#add-account' && clerk.user && multiSession(clerk)) showAddAccount(clerk, () => { shown = ''; render(); });
   });
+  clerk.addListener(() => render());
   render();
   refreshHealth();
   setInterval(refreshHealth, 5000);
@@ -70,81 +91,130 @@ export async function startClerk(status) {
 }
 
 function render() {
-  if (otherAccountsRemain(clerk)) return; // signed out of one account: another becomes active (accounts.js)
   const user = clerk.user;
   const view = user ? `signed-in:${user.id}` : 'signed-out';
   $('st-session').textContent = `Session: ${user ? 'signed in' : 'signed out'}`;
+  if (otherAccountsRemain(clerk)) return; // signed out of one account: another becomes active (accounts.js)
   // A hint for the next start (not a secret): was someone signed in here?
   try { if (user) localStorage.setItem(signedInHint, '1'); } catch { /* storage may be unavailable */ }
+  if (user) remember(user);
   if (view === shown) {
-    // Same person, new details (a rename or a new avatar in Manage account).
-    if (user) fillProfile(user);
+    // The snapshot was right; or the same person with new details (a rename or a
+    // new avatar in Manage account): the card follows Clerk's user object.
+    if (user) confirmed(user);
     return;
   }
+  const wasSignedIn = shown.startsWith('signed-in:');
+  const endedSession = shownSession;
   shown = view;
-  return user ? showSignedIn(user) : showSignedOut();
+  if (user) return showSignedIn(user);
+  if (wasSignedIn && !signingOut && !endReason) return explainSignedOut(endedSession);
+  return showSignedOut();
 }
 
 const signedInHint = 'deskclerk:was-signed-in';
 
-// fillProfile shows Clerk's user object on the profile card; ClerkJS's listener
-// calls render() on every change of it, so the card follows Manage account.
-function fillProfile(user) {
-  const email = user.primaryEmailAddress?.emailAddress || '';
-  const name = user.fullName || user.username || email;
-  const img = $('profile-avatar');
-  if (!img) return;
-  if (img.getAttribute('src') !== user.imageUrl) img.src = user.imageUrl;
-  $('profile-name').textContent = name;
-  $('profile-email').textContent = email;
+// remember keeps the identity on screen in Go's snapshot for the next start.
+let remembered = '';
+function remember(user) {
+  const id = displayFields(user, clerk.session);
+  const key = JSON.stringify(id);
+  if (!id.sessionId || key === remembered) return;
+  remembered = key;
+  shownSession = id.sessionId;
+  RememberSession(id).catch(() => {});
+}
+
+// confirmed: ClerkJS found the user painted from the snapshot; refresh the fields
+// in place (nothing moves when they are the same) and enable network actions.
+function confirmed(user) {
+  const id = displayFields(user, clerk.session);
+  if ($('profile-name').textContent !== id.name) $('profile-name').textContent = id.name;
+  if ($('profile-email').textContent !== id.email) $('profile-email').textContent = id.email;
+  const avatar = $('profile-avatar');
+  if (id.imageUrl && avatar.getAttribute('src') !== id.imageUrl) avatar.src = id.imageUrl; // e.g. dropped while offline
+  userMenu(id);
+  if (document.body.dataset.session === 'confirmed') return; // a later change of the same user
+  setSessionNote('', '');
+  if (document.body.dataset.screen !== 'signed-in') showScreen('signed-in');
+  afterPaint().then(() => Ready('reconciled')).catch(() => {});
+}
+
+// userMenu is the header's account control: Clerk's <UserButton/> on a
+// multi-session instance (it adds and switches accounts), else the app's own
+// light button, which loads no Clerk UI until the account dialog is opened.
+let userButtonMounted = false;
+function userMenu(id) {
+  if (!multiSession(clerk)) {
+    accountButton(id, openAccount);
+    return;
+  }
+  if (userButtonMounted) return;
+  userButtonMounted = true;
+  loadClerkUI();
+  $('user-button').replaceChildren();
+  clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href, signInUrl: '#add-account' });
+}
+
+// explainSignedOut: signed out without asking (expired, revoked elsewhere, device
+// unknown); ask Go why, then show it on the signed-out screen.
+async function explainSignedOut(sid) {
+  const r = await SessionEnded(sid || '').catch(() => null);
+  endReason = r?.message || 'You were signed out.';
+  endCode = r?.reason || '';
+  return showSignedOut();
+}
+
+function openAccount() {
+  loadClerkUI();
+  clerk.openUserProfile();
 }
 
 async function showSignedOut() {
-  clerk.unmountUserButton($('user-button'));
+  if (userButtonMounted) { clerk.unmountUserButton($('user-button')); userButtonMounted = false; }
+  $('user-button').replaceChildren();
+  loadClerkUI();
   // Clerk's cards route with the hash; a route left over from sign-up (for example
   // #/create/verify-email-address) would make the sign-in card render nothing.
   if (location.hash) history.replaceState(null, '', location.pathname + location.search);
-  $('st-api').textContent = 'API: —';
-  $('st-api').classList.remove('warn');
   const mount = el('div', { id: 'sign-in' });
+  const reason = endReason && el('p', { class: 'ended', id: 'end-reason', role: 'status', 'data-code': endCode }, endReason);
+  const code = endCode;
+  endReason = '';
+  endCode = '';
   // Under the card, or above it in a short window (style.css), so it is always in view.
   const hint = emulatorMode && el('p', { class: 'hint', id: 'emulator-hint' },
     'Local emulator: sign up with any address containing +clerk_test (code 424242), or use ada@example.com or ',
     'grace@example.com — `make demo-users` prints their passwords while the app is closed.');
-  $('app').replaceChildren(el('section', { class: 'signin-wrap', id: 'signed-out' }, hint, mount));
+  $('app').replaceChildren(el('section', { class: 'signin-wrap', id: 'signed-out' }, reason, hint, mount));
   clerk.mountSignIn(mount, { withSignUp: true });
   // The card renders asynchronously; the screen counts as shown once its form is there.
   for (let i = 0; i < 300 && !mount.querySelector('input'); i++) await afterPaint();
-  if (shown === 'signed-out') showScreen('signed-out');
+  if (shown === 'signed-out') {
+    await showScreen('signed-out');
+    if (code) Ready(`ended:${code}`).catch(() => {});
+  }
 }
 
 function showSignedIn(user) {
+  ref.clerk = clerk;
   // Ask the API who we are straight away: it proves the session works end to end.
   // The call goes out before the screen is built; the answer lands in it.
   const me = loadProfile(clerk);
-  const profile = el('section', { class: 'card profile', id: 'profile' },
-    el('img', { class: 'avatar', id: 'profile-avatar', alt: '' }),
-    el('div', {},
-      el('h1', { id: 'profile-name' }),
-      el('p', { id: 'profile-email' }),
-    ),
-    el('button', { class: 'ghost', id: 'sign-out', onclick: signOut }, 'Sign out'),
-  );
+  const id = displayFields(user, clerk.session);
+  showScreen('signed-in', signedInScreen(id, { onSignOut: signOut, onDone: refreshHealth }));
   const accounts = accountControls(clerk, signOutAll);
-  if (accounts) profile.querySelector('div').append(accounts);
-  showScreen('signed-in', el('div', { class: 'stack' }, profile, apiPanel(clerk, refreshHealth)));
-  fillProfile(user);
+  if (accounts) $('profile')?.querySelector('div')?.append(accounts);
+  userMenu(id);
   me.then((status) => {
     Ready(`api-me:${status}`).catch(() => {});
     refreshHealth();
   });
-  // Clerk's user menu mounts a React tree (and loads its chunk): after the call is out.
-  setTimeout(() => clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href, signInUrl: '#add-account' }), 0);
 }
 
 // signOut ends the active account's session; with other accounts signed in on this
 // device (multi-session) they stay, and the most recent becomes active.
-async function signOut() {
+export async function signOut() {
   if (!multiSession(clerk) || (clerk.client?.signedInSessions?.length || 0) < 2) return signOutAll();
   const btn = $('sign-out');
   if (btn) { btn.disabled = true; btn.textContent = 'Signing out…'; }
@@ -158,6 +228,7 @@ async function signOut() {
 
 async function signOutAll() {
   signingOutAll();
+  signingOut = true;
   const btn = $('sign-out');
   if (btn) { btn.disabled = true; btn.textContent = 'Signing out…'; }
   try {
@@ -167,8 +238,10 @@ async function signOutAll() {
   }
   await SignedOut().catch((err) => showErrors([`Could not clear the keychain: ${err}`]));
   try { localStorage.clear(); sessionStorage.clear(); } catch { /* storage may be unavailable */ }
+  remembered = '';
   render();
   refreshHealth();
+  signingOut = false;
 }
 
 // Clerk's sign-in card routes with the URL hash (#/factor-one, …); report each step
@@ -199,18 +272,6 @@ function wasSignedIn() {
   try { return localStorage.getItem(signedInHint) === '1'; } catch { return false; }
 }
 
-async function refreshHealth() {
-  try {
-    const h = await Health();
-    const kc = h.keychain;
-    $('st-keychain').textContent = `Keychain: ${kc.backend || 'unknown'}${kc.persistent ? '' : ' (not kept after restart)'}`;
-    $('st-keychain').title = kc.summary || '';
-    $('st-keychain').classList.toggle('warn', !kc.persistent);
-    const api = h.api;
-    if (clerk?.user) { // signed out, the last call's outcome says nothing about now
-      $('st-api').textContent = `API: ${!api.checked ? 'not called yet' : api.reachable ? `reachable (${api.status})` : 'unreachable'}`;
-      $('st-api').classList.toggle('warn', api.checked && !api.reachable);
-    }
-    if (!h.identity.online && clerk?.user) $('st-session').textContent = 'Session: signed in (offline)';
-  } catch { /* the status line is best effort */ }
+function refreshHealth() {
+  return updateStatusLine(!!clerk?.user);
 }

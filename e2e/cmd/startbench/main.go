@@ -118,10 +118,16 @@ func run(app string, runs int, screen string, signedIn bool, weigh sizes) error 
 	ma, mb := medianInt(res["deskclerk"].pss), medianInt(res["bare"].pss)
 	fmt.Printf("\nStart-up benchmark, %d launches each under Xvfb, %s\n\n", runs, time.Now().Format("2006-01-02"))
 	fmt.Printf("| measure | Desk Clerk | bare Wails app (floor) | ratio | goal |\n|---|---|---|---|---|\n")
-	fmt.Printf("| exec → first rendered frame, median | %.0f ms | %.0f ms | %.2f | ≤ 1.15 |\n", ms(sa), ms(sb), float64(sa)/float64(sb))
 	fmt.Printf("| exec → first rendered frame, min–max | %.0f–%.0f ms | %.0f–%.0f ms | | |\n",
 		ms(minD(res["deskclerk"].start)), ms(maxD(res["deskclerk"].start)), ms(minD(res["bare"].start)), ms(maxD(res["bare"].start)))
-	fmt.Printf("| memory after start (PSS, all processes), median | %.1f MiB | %.1f MiB | %.2f | ≤ 1.25 |\n", float64(ma)/1024, float64(mb)/1024, float64(ma)/float64(mb))
+	verdict := func(r, goal float64) string {
+		if r > goal {
+			return "**missed**"
+		}
+		return "met"
+	}
+	fmt.Printf("| exec → first rendered frame, median | %.0f ms | %.0f ms | %.2f | ≤ 1.15 %s |\n", ms(sa), ms(sb), float64(sa)/float64(sb), verdict(float64(sa)/float64(sb), 1.15))
+	fmt.Printf("| memory signed out, after start (PSS, all processes), median | %.1f MiB | %.1f MiB | %.2f | ≤ 1.25 %s |\n", float64(ma)/1024, float64(mb)/1024, float64(ma)/float64(mb), verdict(float64(ma)/float64(mb), 1.25))
 	sizeRow := func(label, bin, goal string) {
 		r := float64(size(bin)) / float64(size(bare))
 		if goal != "" && r > 1.6 {
@@ -139,7 +145,7 @@ func run(app string, runs int, screen string, signedIn bool, weigh sizes) error 
 	if !signedIn {
 		return nil
 	}
-	return benchSignedIn(d, app, bare, runs, work)
+	return benchSignedIn(d, app, bare, runs, work, mb)
 }
 
 // buildBare scaffolds Wails' vanilla template with the same CLI and build tags.

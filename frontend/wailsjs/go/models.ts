@@ -39,6 +39,22 @@ export namespace apiclient {
 		    return a;
 		}
 	}
+	export class Response {
+	    status: number;
+	    contentType: string;
+	    body: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Response(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.status = source["status"];
+	        this.contentType = source["contentType"];
+	        this.body = source["body"];
+	    }
+	}
 
 }
 
@@ -247,6 +263,20 @@ export namespace main {
 	        this.kind = source["kind"];
 	    }
 	}
+	export class Ended {
+	    reason?: string;
+	    message?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Ended(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.reason = source["reason"];
+	        this.message = source["message"];
+	    }
+	}
 	export class Health {
 	    // Go type: struct { Backend string "json:\"backend\""; Persistent bool "json:\"persistent\""; Summary string "json:\"summary\"" }
 	    keychain: any;
@@ -298,6 +328,43 @@ export namespace main {
 	        this.code = source["code"];
 	    }
 	}
+	export class SessionSnapshot {
+	    present: boolean;
+	    identity: snapshot.Identity;
+	    // Go type: time
+	    confirmedAt: any;
+	    answers: Record<string, snapshot.Answer>;
+	
+	    static createFrom(source: any = {}) {
+	        return new SessionSnapshot(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.present = source["present"];
+	        this.identity = this.convertValues(source["identity"], snapshot.Identity);
+	        this.confirmedAt = this.convertValues(source["confirmedAt"], null);
+	        this.answers = this.convertValues(source["answers"], snapshot.Answer, true);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class Status {
 	    version: string;
 	    mode: string;
@@ -321,6 +388,139 @@ export namespace main {
 	        this.apiOrigin = source["apiOrigin"];
 	        this.errors = source["errors"];
 	    }
+	}
+
+}
+
+export namespace service {
+	
+	export class Confirmation {
+	    state: string;
+	    reason?: string;
+	    message?: string;
+	    // Go type: time
+	    confirmedAt: any;
+	    me?: apiclient.Response;
+	    meError?: string;
+	    identity?: snapshot.Identity;
+	    answers?: Record<string, snapshot.Answer>;
+	
+	    static createFrom(source: any = {}) {
+	        return new Confirmation(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.state = source["state"];
+	        this.reason = source["reason"];
+	        this.message = source["message"];
+	        this.confirmedAt = this.convertValues(source["confirmedAt"], null);
+	        this.me = this.convertValues(source["me"], apiclient.Response);
+	        this.meError = source["meError"];
+	        this.identity = this.convertValues(source["identity"], snapshot.Identity);
+	        this.answers = this.convertValues(source["answers"], snapshot.Answer, true);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace snapshot {
+	
+	export class Answer {
+	    status: number;
+	    contentType?: string;
+	    body: string;
+	    // Go type: time
+	    at: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Answer(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.status = source["status"];
+	        this.contentType = source["contentType"];
+	        this.body = source["body"];
+	        this.at = this.convertValues(source["at"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Identity {
+	    userId: string;
+	    name: string;
+	    email: string;
+	    imageUrl: string;
+	    sessionId: string;
+	    // Go type: time
+	    sessionExpiresAt: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Identity(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.userId = source["userId"];
+	        this.name = source["name"];
+	        this.email = source["email"];
+	        this.imageUrl = source["imageUrl"];
+	        this.sessionId = source["sessionId"];
+	        this.sessionExpiresAt = this.convertValues(source["sessionExpiresAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 
 }

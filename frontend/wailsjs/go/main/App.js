@@ -6,6 +6,10 @@ export function CallAPI(arg1, arg2, arg3, arg4) {
   return window['go']['main']['App']['CallAPI'](arg1, arg2, arg3, arg4);
 }
 
+export function ConfirmSession() {
+  return window['go']['main']['App']['ConfirmSession']();
+}
+
 export function CopyText(arg1) {
   return window['go']['main']['App']['CopyText'](arg1);
 }
@@ -38,8 +42,20 @@ export function Ready(arg1) {
   return window['go']['main']['App']['Ready'](arg1);
 }
 
+export function RememberSession(arg1) {
+  return window['go']['main']['App']['RememberSession'](arg1);
+}
+
+export function SessionEnded(arg1) {
+  return window['go']['main']['App']['SessionEnded'](arg1);
+}
+
 export function SignedOut() {
   return window['go']['main']['App']['SignedOut']();
+}
+
+export function Snapshot() {
+  return window['go']['main']['App']['Snapshot']();
 }
 
 export function Status() {

@@ -1,0 +1,22 @@
+// The status line: keychain, protected API, and whether the identity service answers.
+import { Health } from '../wailsjs/go/main/App';
+import { $ } from './ui.js';
+
+export async function updateStatusLine(signedIn) {
+  try {
+    const h = await Health();
+    const kc = h.keychain;
+    $('st-keychain').textContent = `Keychain: ${kc.backend || 'unknown'}${kc.persistent ? '' : ' (not kept after restart)'}`;
+    $('st-keychain').title = kc.summary || '';
+    $('st-keychain').classList.toggle('warn', !kc.persistent);
+    const api = h.api;
+    if (signedIn) { // signed out, the last call's outcome says nothing about now
+      $('st-api').textContent = `API: ${!api.checked ? 'not called yet' : api.reachable ? `reachable (${api.status})` : 'unreachable'}`;
+      $('st-api').classList.toggle('warn', api.checked && !api.reachable);
+    } else {
+      $('st-api').textContent = 'API: —';
+      $('st-api').classList.remove('warn');
+    }
+    if (!h.identity.online && signedIn) $('st-session').textContent = 'Session: signed in (offline)';
+  } catch { /* the status line is best effort */ }
+}
