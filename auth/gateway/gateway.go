@@ -9,6 +9,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,25 +39,37 @@ const DefaultPrefix = "/__fapi"
 // upload is the largest thing it sends).
 const maxBody = 10 << 20
 
+// maxClientBody bounds the GET /v1/client answer the gateway reads to tell a
+// dead client from a live one (a client with many sessions is a few tens of KB).
+const maxClientBody = 4 << 20
+
+// DefaultTimeout bounds one exchange with the Frontend API: the upstream call
+// and the keychain write of a rotated token.
+const DefaultTimeout = 20 * time.Second
+
 // Options configure a Gateway.
 type Options struct {
 	Upstream *url.URL     // Frontend API base, e.g. https://clerk.example.com
 	Prefix   string       // default DefaultPrefix
 	Store    TokenStore   // required
-	Client   *http.Client // default: 20 s timeout, no redirects followed
-	Logger   *slog.Logger
+	Client   *http.Client // default: no redirects followed
+	// Timeout bounds each exchange (upstream call + token save), whatever the
+	// page does meanwhile; default DefaultTimeout.
+	Timeout time.Duration
+	Logger  *slog.Logger
 }
 
 // Gateway is an http.Handler; see the package comment.
 type Gateway struct {
-	up     *url.URL
-	prefix string
-	store  TokenStore
-	client *http.Client
-	log    *slog.Logger
+	up      *url.URL
+	prefix  string
+	store   TokenStore
+	client  *http.Client
+	timeout time.Duration
+	log     *slog.Logger
 
-	// saveMu orders token saves by response arrival, so an older rotation never
-	// lands after a newer one.
+	// saveMu makes each token update a compare-and-set against the token the
+	// request carried, so a response to an older token never replaces a newer one.
 	saveMu sync.Mutex
 
 	stateMu  sync.Mutex
@@ -76,9 +89,11 @@ func New(o Options) (*Gateway, error) {
 	if o.Prefix == "" {
 		o.Prefix = DefaultPrefix
 	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
 	if o.Client == nil {
 		o.Client = &http.Client{
-			Timeout: 20 * time.Second,
 			// FAPI answers directly; a redirect would carry the token somewhere else.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
@@ -88,7 +103,7 @@ func New(o Options) (*Gateway, error) {
 	}
 	up := *o.Upstream
 	up.Path = strings.TrimRight(up.Path, "/")
-	return &Gateway{up: &up, prefix: strings.TrimRight(o.Prefix, "/"), store: o.Store, client: o.Client, log: o.Logger, online: true}, nil
+	return &Gateway{up: &up, prefix: strings.TrimRight(o.Prefix, "/"), store: o.Store, client: o.Client, timeout: o.Timeout, log: o.Logger, online: true}, nil
 }
 
 // Middleware serves the gateway's paths and passes everything else to next.
@@ -150,8 +165,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "origin_invalid", "Cross-origin request refused", "Only the app's own page may use the gateway.")
 		return
 	}
-	ctx := r.Context()
-	token, err := g.store.Load(ctx)
+	token, err := g.store.Load(r.Context())
 	switch {
 	case errors.Is(err, keychain.ErrNotFound):
 		token = ""
@@ -162,6 +176,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "keychain_unavailable", "The system keychain did not answer", err.Error())
 		return
 	}
+
+	// Once the request leaves for FAPI, it and the save of whatever token comes
+	// back run to completion even if the page goes away (a reload, a closed
+	// window): FAPI may rotate the client token, and the new token is the only
+	// way back into that client. The gateway's own timeout bounds both.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), g.timeout)
+	defer cancel()
 
 	up := *g.up
 	up.Path = g.up.Path + strings.TrimPrefix(r.URL.Path, g.prefix)
@@ -192,8 +213,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusRequestEntityTooLarge, "request_too_large", "Request too large", "The request body is over the gateway's limit.")
 			return
 		}
-		if ctx.Err() != nil {
-			return // the page went away
+		if r.Context().Err() != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return // the page went away before its request body was sent
 		}
 		g.setOnline(false, "cannot reach "+g.up.Host)
 		g.log.Warn("gateway: upstream unreachable", "host", g.up.Host, "path", up.Path, "err", err)
@@ -202,7 +223,21 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer resp.Body.Close()
 	g.setOnline(true, "")
-	g.afterResponse(ctx, r, resp)
+
+	var body io.Reader = resp.Body
+	var deadClient bool
+	if token != "" && isGetClient(r) && resp.StatusCode == http.StatusOK {
+		// The one answer that says FAPI no longer knows the client: read it whole.
+		raw, err := io.ReadAll(io.LimitReader(resp.Body, maxClientBody+1))
+		if err != nil || len(raw) > maxClientBody {
+			g.log.Warn("gateway: client answer unreadable", "err", err, "bytes", len(raw))
+			writeError(w, http.StatusBadGateway, "bad_gateway", "Unreadable answer from Clerk", "The sign-in service's answer could not be read.")
+			return
+		}
+		deadClient = noClient(raw)
+		body = bytes.NewReader(raw)
+	}
+	g.afterResponse(ctx, r, resp, token, deadClient)
 	g.log.Debug("gateway", "method", r.Method, "path", up.Path, "status", resp.StatusCode, "took", time.Since(start))
 
 	for _, h := range forwardedResponseHeaders {
@@ -212,35 +247,113 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, resp.Body)
+	_, _ = io.Copy(w, body)
 }
 
-// afterResponse keeps the stored token in step with FAPI: saves a rotated one,
-// deletes it on sign-out, and forgets a token FAPI no longer knows.
-func (g *Gateway) afterResponse(ctx context.Context, r *http.Request, resp *http.Response) {
-	rotated := strings.TrimSpace(strings.TrimPrefix(resp.Header.Get("Authorization"), "Bearer "))
+// afterResponse keeps the stored token in step with FAPI: saves a new or rotated
+// one, deletes it on sign-out, on an explicit clear, and when FAPI no longer knows
+// the client. sent is the token the request carried ("" for none). Every change
+// but sign-out is a compare-and-set against sent: a response to a token that has
+// since been replaced says nothing about the newer one (as clerk-android's
+// DeviceTokenSavingMiddleware.kt: save only while the stored token is still the
+// one the request carried).
+func (g *Gateway) afterResponse(ctx context.Context, r *http.Request, resp *http.Response, sent string, deadClient bool) {
+	upd, bad := parseAuthorization(resp.Header)
+	if bad {
+		g.log.Warn("gateway: ignored an Authorization response header that is not a client token")
+	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	// Saving must finish even if the page cancels its request: the new token is the
-	// only way back into the client FAPI just changed.
-	ctx = context.WithoutCancel(ctx)
 
 	g.saveMu.Lock()
 	defer g.saveMu.Unlock()
-	switch {
-	case ok && isSignOut(r):
+	if ok && isSignOut(r) {
 		if err := g.store.Delete(ctx); err != nil && !errors.Is(err, keychain.ErrNotFound) {
 			g.log.Warn("gateway: could not delete the client token after sign-out", "err", err)
 		}
-	case rotated != "":
-		if err := g.store.Save(ctx, rotated); err != nil {
+		return
+	}
+	if upd.kind == tokenAbsent && !deadClient {
+		return
+	}
+	cur, err := g.store.Load(ctx)
+	if err != nil && !errors.Is(err, keychain.ErrNotFound) {
+		g.log.Error("gateway: keychain read failed; the client token was not updated", "err", err)
+		return
+	}
+	if cur != sent {
+		g.log.Debug("gateway: token update skipped: a newer token is stored")
+		return
+	}
+	switch {
+	case upd.kind == tokenSet:
+		if err := g.store.Save(ctx, upd.value); err != nil {
 			g.log.Error("gateway: could not save the rotated client token", "err", err)
 		}
-	case resp.StatusCode == http.StatusUnauthorized && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/v1/client"):
-		// FAPI does not know the token (expired or revoked client): start afresh.
+	case upd.kind == tokenClear || deadClient:
+		// FAPI said the client is gone: start afresh (the next sign-in creates one).
 		if err := g.store.Delete(ctx); err != nil && !errors.Is(err, keychain.ErrNotFound) {
-			g.log.Warn("gateway: could not delete a rejected client token", "err", err)
+			g.log.Warn("gateway: could not delete a client token FAPI no longer knows", "err", err)
 		}
 	}
+}
+
+type tokenKind int
+
+const (
+	tokenAbsent tokenKind = iota // no Authorization header: keep the stored token
+	tokenSet                     // a new or rotated client token
+	tokenClear                   // an empty value: forget the stored token
+)
+
+type tokenUpdate struct {
+	kind  tokenKind
+	value string
+}
+
+// parseAuthorization reads FAPI's response Authorization header the way Clerk's
+// native SDKs do (clerk-ios ClerkDeviceTokenResponseMiddleware.swift): absent
+// changes nothing; empty, or a bare "Bearer", is an explicit clear; otherwise the
+// value, without an optional Bearer scheme (matched case-insensitively). A value
+// that still has spaces in it is not a token: bad reports it, and it changes nothing.
+func parseAuthorization(h http.Header) (u tokenUpdate, bad bool) {
+	vals, present := h[http.CanonicalHeaderKey("Authorization")]
+	if !present || len(vals) == 0 {
+		return tokenUpdate{kind: tokenAbsent}, false
+	}
+	v := strings.TrimSpace(vals[0])
+	if scheme, rest, found := strings.Cut(v, " "); found && strings.EqualFold(scheme, "Bearer") {
+		v = strings.TrimSpace(rest)
+	} else if strings.EqualFold(v, "Bearer") {
+		v = ""
+	}
+	switch {
+	case v == "":
+		return tokenUpdate{kind: tokenClear}, false
+	case strings.ContainsAny(v, " \t\r\n"):
+		return tokenUpdate{kind: tokenAbsent}, true
+	}
+	return tokenUpdate{kind: tokenSet, value: v}, false
+}
+
+// isGetClient matches ClerkJS's read of the current client, the request whose
+// answer decides whether the app starts signed in.
+func isGetClient(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/v1/client")
+}
+
+// noClient reports FAPI's answer for a client token it no longer knows (ended,
+// expired, or a rotating token that has since been replaced): 200 with
+// {"response": null}, the same as for no token at all (openapi-specs
+// fapi/2026-05-12.yml GET /v1/client → Client.ClientWrappedClient, response
+// nullable; clerk-ios ClerkClientSyncResponseMiddleware.swift reads it as "no
+// client").
+func noClient(raw []byte) bool {
+	var env map[string]json.RawMessage
+	if json.Unmarshal(raw, &env) != nil {
+		return false
+	}
+	r, ok := env["response"]
+	return ok && bytes.Equal(bytes.TrimSpace(r), []byte("null"))
 }
 
 // isSignOut matches ClerkJS's sign-out calls: DELETE of all sessions, or of the client.
