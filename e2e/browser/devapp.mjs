@@ -69,7 +69,13 @@ export async function startApp(env = {}, dataDir = mkdtempSync(join(tmpdir(), 'd
     clearTimeout(t);
     xvfb.stop();
   };
-  return { url, stop, log: () => log, dataDir };
+  // kill ends the app's whole process group at once, as a crash or a power cut would.
+  const kill = async () => {
+    try { process.kill(-app.pid, 'SIGKILL'); } catch {}
+    await exited;
+    xvfb.stop();
+  };
+  return { url, stop, kill, log: () => log, dataDir };
 }
 
 export async function launchBrowser() {
@@ -137,14 +143,36 @@ export function browserShim(dir) {
   };
 }
 
+const keychainService = 'deskclerk (clerk.deskclerk.localhost)';
+
 // keychainSecrets returns the secrets stored under the app's keychain service for
 // the emulator instance (the client token, possibly in chunks).
 export function keychainSecrets() {
   let out = '';
   try {
-    out = execFileSync('secret-tool', ['search', '--all', 'service', 'deskclerk (clerk.deskclerk.localhost)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync('secret-tool', ['search', '--all', 'service', keychainService], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch { return []; }
   return out.split('\n').filter((l) => l.startsWith('secret = ')).map((l) => l.slice('secret = '.length));
+}
+
+// storedClientToken returns the client token the app keeps in the keychain for the
+// emulator instance, or null when there is none (see auth/keychain/manifest.go:
+// a short value is stored inline after the manifest's header line).
+export function storedClientToken() {
+  let raw;
+  try {
+    raw = execFileSync('secret-tool', ['lookup', 'service', keychainService, 'username', '__clerk_client_jwt'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch { return null; } // secret-tool exits 1 when nothing matches
+  const nl = raw.indexOf('\n');
+  const header = nl < 0 ? raw : raw.slice(0, nl);
+  if (/ empty( |$)/.test(header)) return null;
+  if (!/ inline( |$)/.test(header)) throw new Error(`unexpected keychain manifest: ${header}`);
+  return raw.slice(nl + 1).trimEnd();
+}
+
+// forgetClientToken removes every keychain entry of the emulator instance.
+export function forgetClientToken() {
+  try { execFileSync('secret-tool', ['clear', 'service', keychainService], { stdio: 'ignore' }); } catch {}
 }
 
 // signIn signs user in through Clerk's prebuilt card and waits for the signed-in screen.
