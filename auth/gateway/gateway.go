@@ -231,6 +231,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		raw, err := io.ReadAll(io.LimitReader(resp.Body, maxClientBody+1))
 		if err != nil || len(raw) > maxClientBody {
 			g.log.Warn("gateway: client answer unreadable", "err", err, "bytes", len(raw))
+			g.afterResponse(ctx, r, resp, token, false) // a token in the headers still counts
 			writeError(w, http.StatusBadGateway, "bad_gateway", "Unreadable answer from Clerk", "The sign-in service's answer could not be read.")
 			return
 		}
