@@ -59,7 +59,7 @@ func TestPasswordSignInRotatesTheClientToken(t *testing.T) {
 	old := e.native()
 	old.token = first
 	if r := old.do("GET", "/v1/client", nil).must(t, 200); r.Body["response"] != nil || r.Header.Get("Authorization") != "" {
-		t.Errorf("GET /v1/client with the replaced token: %s (Authorization %q)", r.Raw, r.Header.Get("Authorization"))
+		t.Errorf("GET /v1/client with the replaced token: a client (%v) or a new token (%v)", r.Body["response"] != nil, r.Header.Get("Authorization") != "")
 	}
 	if r := old.do("POST", "/v1/client/sessions/"+sid+"/tokens", nil); r.Status != 401 || r.errCode() != "signed_out" {
 		t.Errorf("session token with the replaced token: %d %s", r.Status, r.errCode())
@@ -69,7 +69,7 @@ func TestPasswordSignInRotatesTheClientToken(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		r := n.do("GET", "/v1/client", nil).must(t, 200)
 		if r.Header.Get("Authorization") != "" || str(r.Body, "response", "last_active_session_id") != sid {
-			t.Fatalf("GET /v1/client %d: rotated %q, %s", i, r.Header.Get("Authorization"), r.Raw)
+			t.Fatalf("GET /v1/client %d: rotated %v, last active session %q", i, r.Header.Get("Authorization") != "", str(r.Body, "response", "last_active_session_id"))
 		}
 	}
 	n.do("POST", "/v1/client/sessions/"+sid+"/touch", nil).must(t, 200)
@@ -181,7 +181,7 @@ func TestConcurrentSignInsOnOneClientStayConsistent(t *testing.T) {
 	c := e.native()
 	c.token = token
 	if r := c.do("GET", "/v1/client", nil).must(t, 200); r.Body["response"] != nil {
-		t.Fatalf("the pre-sign-in token still reaches the client: %s", r.Raw)
+		t.Fatal("the pre-sign-in token still reaches the client")
 	}
 }
 
