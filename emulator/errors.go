@@ -107,7 +107,9 @@ func errRouteNotFound() *apiError {
 		"The requested resource was not found.", nil)
 }
 
-// errSignedOut is the 401 ClerkJS answers by reloading the client.
+// errSignedOut is Clerk's answer to a route that needs a client when the request
+// names none that lives (SignedOut in clerk-docs data/api_errors.json: 401, FAPI);
+// ClerkJS answers it by reloading the client.
 func errSignedOut() *apiError {
 	return newAPIError(http.StatusUnauthorized, "signed_out", "Signed out", "You are signed out.", nil)
 }

@@ -25,10 +25,6 @@ const maxBodyBytes = 64 << 10
 // its file name under multipartFileField+".name").
 const multipartFileField = "file"
 
-// rotationGrace is how long the client token from before a rotation keeps
-// working, so requests already in flight when a sign-in completes still land.
-const rotationGrace = 30 * time.Second
-
 // call is one FAPI request being served.
 type call struct {
 	s       *Server
@@ -302,7 +298,19 @@ func (c *call) render(t *txn) *render {
 
 // loadClient returns the client the request's token names, or nil when there is
 // no token or it is dead: bad signature, unknown or deleted client, or a
-// rotating token that has since been replaced (outside the grace period).
+// rotating token that has since been replaced.
+//
+// A replaced token is dead at once, with no grace period, as in Clerk: the
+// rotating_token is the anti-session-fixation token that "rotates on each
+// sign-in" (clerk-docs docs/guides/how-clerk-works/overview.mdx), so a token
+// from before a sign-in must not reach the signed-in client. Clerk's error
+// catalogue (clerk-docs data/api_errors.json, generated from Clerk's API source)
+// lists the mismatch, InvalidRotatingToken/cookie_invalid, as a Backend API
+// error only: the Frontend API answers such a token as it answers no token at
+// all. So GET /v1/client is 200 {"response": null}, routes that need a client
+// are 401 signed_out (SignedOut, FAPI), and a sign-in or sign-up starts a new
+// client. No SDK (clerk-js, clerk-expo, clerk-ios, clerk-android) has a way to
+// recover a replaced token, and none expects one.
 func (c *call) loadClient(t *txn) (*clientRecord, error) {
 	if c.token == "" {
 		return nil, nil
@@ -315,10 +323,7 @@ func (c *call) loadClient(t *txn) (*clientRecord, error) {
 	if err != nil || cl == nil {
 		return nil, err
 	}
-	switch {
-	case claims.RotatingToken == cl.RotatingToken:
-	case claims.RotatingToken == cl.PrevRotatingToken && c.now.Sub(time.UnixMilli(cl.RotatedAt)) < rotationGrace:
-	default:
+	if claims.RotatingToken != cl.RotatingToken {
 		return nil, nil
 	}
 	expireSessions(cl, c.nowMS())
@@ -375,12 +380,13 @@ func (c *call) issueToken(cl *clientRecord) error {
 	return nil
 }
 
-// rotate replaces the client's rotating token (on every sign-in) and returns
-// the new client token in Authorization.
+// rotate replaces the client's rotating token and returns the new client token
+// in Authorization. Clerk rotates on sign-in only ("When a user signs in, Clerk
+// either creates a new client token or rotates the existing token's
+// rotating_token value", how-clerk-works/overview.mdx), not on every request:
+// between sign-ins the same token keeps working for as long as the client lives.
 func (c *call) rotate(cl *clientRecord) error {
-	cl.PrevRotatingToken = cl.RotatingToken
 	cl.RotatingToken = randomString(20, base62)
-	cl.RotatedAt = c.nowMS()
 	return c.issueToken(cl)
 }
 

@@ -293,8 +293,6 @@ type clientRecord struct {
 	// RotatingToken is bound into the client token; it changes on every sign-in
 	// so that a token captured before sign-in cannot ride the new session.
 	RotatingToken     string          `json:"rotating_token"`
-	PrevRotatingToken string          `json:"prev_rotating_token,omitempty"`
-	RotatedAt         int64           `json:"rotated_at,omitempty"`
 	Sessions          []sessionRecord `json:"sessions"`
 	SignIns           []signInRecord  `json:"sign_ins,omitempty"` // most recent last
 	SignInID          string          `json:"sign_in_id,omitempty"`

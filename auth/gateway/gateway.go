@@ -9,6 +9,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -50,13 +51,25 @@ const maxBody = 10 << 20
 // KeyHeader carries the gateway's per-launch key (Options.Key) on each request.
 const KeyHeader = "X-Deskclerk-Gateway-Key"
 
+// maxAnswer bounds a Frontend API answer, which the gateway reads whole before
+// passing it on (it must see a dead client's answer before the page does; a
+// client with many sessions is a few tens of KB).
+const maxAnswer = 4 << 20
+
+// DefaultTimeout bounds one exchange with the Frontend API: the upstream call
+// and the keychain write of a rotated token.
+const DefaultTimeout = 20 * time.Second
+
 // Options configure a Gateway.
 type Options struct {
 	Upstream *url.URL     // Frontend API base, e.g. https://clerk.example.com
 	Prefix   string       // default DefaultPrefix
 	Store    TokenStore   // required
-	Client   *http.Client // default: 20 s timeout, no redirects followed
-	Logger   *slog.Logger
+	Client   *http.Client // default: no redirects followed (Timeout bounds each exchange)
+	// Timeout bounds each exchange (upstream call + token save), whatever the
+	// page does meanwhile; default DefaultTimeout.
+	Timeout time.Duration
+	Logger  *slog.Logger
 	// Key, when set, must arrive in KeyHeader on every request. The app makes a
 	// new one at each launch and gives it only to its own page, so another
 	// process that can reach the page's origin (the dev server on loopback)
@@ -66,15 +79,16 @@ type Options struct {
 
 // Gateway is an http.Handler; see the package comment.
 type Gateway struct {
-	up     *url.URL
-	prefix string
-	store  TokenStore
-	client *http.Client
-	log    *slog.Logger
-	key    string
+	up      *url.URL
+	prefix  string
+	store   TokenStore
+	client  *http.Client
+	timeout time.Duration
+	log     *slog.Logger
+	key     string
 
-	// saveMu orders token saves by response arrival, so an older rotation never
-	// lands after a newer one.
+	// saveMu makes each token update a compare-and-set against the token the
+	// request carried, so a response to an older token never replaces a newer one.
 	saveMu sync.Mutex
 
 	stateMu  sync.Mutex
@@ -94,9 +108,11 @@ func New(o Options) (*Gateway, error) {
 	if o.Prefix == "" {
 		o.Prefix = DefaultPrefix
 	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
 	if o.Client == nil {
 		o.Client = &http.Client{
-			Timeout: 20 * time.Second,
 			// FAPI answers directly; a redirect would carry the token somewhere else.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
@@ -106,7 +122,7 @@ func New(o Options) (*Gateway, error) {
 	}
 	up := *o.Upstream
 	up.Path = strings.TrimRight(up.Path, "/")
-	return &Gateway{up: &up, prefix: strings.TrimRight(o.Prefix, "/"), store: o.Store, client: o.Client, log: o.Logger, key: o.Key, online: true}, nil
+	return &Gateway{up: &up, prefix: strings.TrimRight(o.Prefix, "/"), store: o.Store, client: o.Client, timeout: o.Timeout, log: o.Logger, key: o.Key, online: true}, nil
 }
 
 // Middleware is the asset server's middleware: requests under prefix go to the
@@ -188,32 +204,30 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			hdr.Set(h, v)
 		}
 	}
-	resp, err := g.forward(ctx, r.Method, fapiPath, r.URL.Query(), http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength, hdr)
+	ans, err := g.forward(ctx, r.Method, fapiPath, r.URL.Query(), http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength, hdr)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		var ge *Error
 		switch {
 		case errors.As(err, &mbe):
 			writeError(w, http.StatusRequestEntityTooLarge, "request_too_large", "Request too large", "The request body is over the gateway's limit.")
-		case ctx.Err() != nil:
-			// the page went away
 		case errors.As(err, &ge):
 			writeError(w, ge.Status, ge.Code, ge.Message, ge.Long)
+		case ctx.Err() != nil:
+			// the page went away before its request was sent
 		default:
 			writeError(w, http.StatusBadRequest, "bad_request", "Bad request", "The request could not be forwarded.")
 		}
 		return
 	}
-	defer resp.Body.Close()
-
 	for _, h := range forwardedResponseHeaders {
-		if v := resp.Header.Get(h); v != "" {
+		if v := ans.header.Get(h); v != "" {
 			w.Header().Set(h, v)
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, resp.Body)
+	w.WriteHeader(ans.status)
+	_, _ = w.Write(ans.body)
 }
 
 // fapiPath returns the Frontend API path of u (under /v1/, without the prefix).
@@ -256,10 +270,22 @@ func (e *Error) Unwrap() error { return e.Err }
 // ErrUnreachable is wrapped by errors from Call when the Frontend API did not answer.
 var ErrUnreachable = errors.New("the Frontend API did not answer")
 
+// answer is a Frontend API response, read whole.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
 // forward sends one Frontend API call as the native client: the stored client
 // token as Authorization, _is_native=1, and afterwards the token store kept in
 // step (afterResponse). Both the page's calls and Go's own (Call) go through it.
-func (g *Gateway) forward(ctx context.Context, method, path string, q url.Values, body io.Reader, length int64, hdr http.Header) (*http.Response, error) {
+//
+// Once the request leaves for FAPI, it and the save of whatever token comes back
+// run to completion even if the caller goes away (a reload, a closed window): FAPI
+// may rotate the client token, and the new token is the only way back into that
+// client. The gateway's own timeout bounds both.
+func (g *Gateway) forward(ctx context.Context, method, path string, q url.Values, body io.Reader, length int64, hdr http.Header) (*answer, error) {
 	token, err := g.store.Load(ctx)
 	switch {
 	case notFound(err):
@@ -279,7 +305,9 @@ func (g *Gateway) forward(ctx context.Context, method, path string, q url.Values
 	q.Set("_is_native", "1")
 	up.RawQuery = q.Encode()
 
-	req, err := http.NewRequestWithContext(ctx, method, up.String(), body)
+	xctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(xctx, method, up.String(), body)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: build request: %w", err)
 	}
@@ -295,12 +323,12 @@ func (g *Gateway) forward(ctx context.Context, method, path string, q url.Values
 	start := time.Now()
 	resp, err := g.client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, err
+		}
+		if ctx.Err() != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, err // the caller went away before its request body was sent
 		}
 		g.setOnline(false, "cannot reach "+g.up.Host)
 		reason := err
@@ -312,10 +340,22 @@ func (g *Gateway) forward(ctx context.Context, method, path string, q url.Values
 		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "network_error", Message: "Cannot reach Clerk",
 			Long: "The sign-in service at " + g.up.Host + " did not answer. Check the network connection.", Err: errors.Join(ErrUnreachable, err)}
 	}
+	defer resp.Body.Close()
 	g.setOnline(true, "")
-	g.afterResponse(ctx, method, path, q, resp)
+
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	if err != nil || len(raw) > maxAnswer {
+		g.log.Warn("gateway: answer unreadable", "err", err, "bytes", len(raw))
+		g.afterResponse(xctx, method, path, q, resp.StatusCode, resp.Header, token, false) // a token in the headers still counts
+		return nil, &Error{Status: http.StatusBadGateway, Code: "bad_gateway", Message: "Unreadable answer from Clerk",
+			Long: "The sign-in service's answer could not be read.", Err: errors.Join(ErrUnreachable, err)}
+	}
+	// The one answer that says FAPI no longer knows the client.
+	deadClient := token != "" && method == http.MethodGet && strings.HasSuffix(path, "/v1/client") &&
+		resp.StatusCode == http.StatusOK && noClient(raw)
+	g.afterResponse(xctx, method, path, q, resp.StatusCode, resp.Header, token, deadClient)
 	g.log.Debug("gateway", "method", method, "path", logPath(path), "status", resp.StatusCode, "took", time.Since(start))
-	return resp, nil
+	return &answer{status: resp.StatusCode, header: resp.Header, body: raw}, nil
 }
 
 // logPath is path for the log, with resource ids (sess_…, user_…) shortened: the
@@ -342,44 +382,111 @@ func (g *Gateway) Call(ctx context.Context, method, path string, form url.Values
 		body, length = strings.NewReader(enc), int64(len(enc))
 		hdr.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	resp, err := g.forward(ctx, method, path, url.Values{}, body, length, hdr)
+	ans, err := g.forward(ctx, method, path, url.Values{}, body, length, hdr)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return 0, nil, fmt.Errorf("gateway: read %s: %w", path, errors.Join(ErrUnreachable, err))
-	}
-	return resp.StatusCode, b, nil
+	return ans.status, ans.body, nil
 }
 
-// afterResponse keeps the stored token in step with FAPI: saves a rotated one,
-// deletes it on sign-out, and forgets a token FAPI no longer knows.
-func (g *Gateway) afterResponse(ctx context.Context, method, path string, q url.Values, resp *http.Response) {
-	rotated := strings.TrimSpace(strings.TrimPrefix(resp.Header.Get("Authorization"), "Bearer "))
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	// Saving must finish even if the page cancels its request: the new token is the
-	// only way back into the client FAPI just changed.
-	ctx = context.WithoutCancel(ctx)
+// afterResponse keeps the stored token in step with FAPI: saves a new or rotated
+// one, deletes it on sign-out, on an explicit clear, and when FAPI no longer knows
+// the client. sent is the token the request carried ("" for none). Every change
+// but sign-out is a compare-and-set against sent: a response to a token that has
+// since been replaced says nothing about the newer one (as clerk-android's
+// DeviceTokenSavingMiddleware.kt: save only while the stored token is still the
+// one the request carried).
+func (g *Gateway) afterResponse(ctx context.Context, method, path string, q url.Values, status int, header http.Header, sent string, deadClient bool) {
+	upd, bad := parseAuthorization(header)
+	if bad {
+		g.log.Warn("gateway: ignored an Authorization response header that is not a client token")
+	}
+	ok := status >= 200 && status < 300
 
 	g.saveMu.Lock()
 	defer g.saveMu.Unlock()
-	switch {
-	case ok && isSignOut(method, path, q):
+	if ok && isSignOut(method, path, q) {
 		if err := g.store.Delete(ctx); err != nil && !notFound(err) {
 			g.log.Warn("gateway: could not delete the client token after sign-out", "err", err)
 		}
-	case rotated != "":
-		if err := g.store.Save(ctx, rotated); err != nil {
+		return
+	}
+	if upd.kind == tokenAbsent && !deadClient {
+		return
+	}
+	cur, err := g.store.Load(ctx)
+	if err != nil && !notFound(err) {
+		g.log.Error("gateway: keychain read failed; the client token was not updated", "err", err)
+		return
+	}
+	if cur != sent {
+		g.log.Debug("gateway: token update skipped: a newer token is stored")
+		return
+	}
+	switch {
+	case upd.kind == tokenSet:
+		if err := g.store.Save(ctx, upd.value); err != nil {
 			g.log.Error("gateway: could not save the rotated client token", "err", err)
 		}
-	case resp.StatusCode == http.StatusUnauthorized && method == http.MethodGet && strings.HasSuffix(path, "/v1/client"):
-		// FAPI does not know the token (expired or revoked client): start afresh.
+	case upd.kind == tokenClear || deadClient:
+		// FAPI said the client is gone: start afresh (the next sign-in creates one).
 		if err := g.store.Delete(ctx); err != nil && !notFound(err) {
-			g.log.Warn("gateway: could not delete a rejected client token", "err", err)
+			g.log.Warn("gateway: could not delete a client token FAPI no longer knows", "err", err)
 		}
 	}
+}
+
+type tokenKind int
+
+const (
+	tokenAbsent tokenKind = iota // no Authorization header: keep the stored token
+	tokenSet                     // a new or rotated client token
+	tokenClear                   // an empty value: forget the stored token
+)
+
+type tokenUpdate struct {
+	kind  tokenKind
+	value string
+}
+
+// parseAuthorization reads FAPI's response Authorization header the way Clerk's
+// native SDKs do (clerk-ios ClerkDeviceTokenResponseMiddleware.swift): absent
+// changes nothing; empty, or a bare "Bearer", is an explicit clear; otherwise the
+// value, without an optional Bearer scheme (matched case-insensitively). A value
+// that still has spaces in it is not a token: bad reports it, and it changes nothing.
+func parseAuthorization(h http.Header) (u tokenUpdate, bad bool) {
+	vals, present := h[http.CanonicalHeaderKey("Authorization")]
+	if !present || len(vals) == 0 {
+		return tokenUpdate{kind: tokenAbsent}, false
+	}
+	v := strings.TrimSpace(vals[0])
+	if scheme, rest, found := strings.Cut(v, " "); found && strings.EqualFold(scheme, "Bearer") {
+		v = strings.TrimSpace(rest)
+	} else if strings.EqualFold(v, "Bearer") {
+		v = ""
+	}
+	switch {
+	case v == "":
+		return tokenUpdate{kind: tokenClear}, false
+	case strings.ContainsAny(v, " \t\r\n"):
+		return tokenUpdate{kind: tokenAbsent}, true
+	}
+	return tokenUpdate{kind: tokenSet, value: v}, false
+}
+
+// noClient reports FAPI's answer for a client token it no longer knows (ended,
+// expired, or a rotating token that has since been replaced): 200 with
+// {"response": null}, the same as for no token at all (openapi-specs
+// fapi/2026-05-12.yml GET /v1/client → Client.ClientWrappedClient, response
+// nullable; clerk-ios ClerkClientSyncResponseMiddleware.swift reads it as "no
+// client").
+func noClient(raw []byte) bool {
+	var env map[string]json.RawMessage
+	if json.Unmarshal(raw, &env) != nil {
+		return false
+	}
+	r, ok := env["response"]
+	return ok && bytes.Equal(bytes.TrimSpace(r), []byte("null"))
 }
 
 // isSignOut matches ClerkJS's sign-out calls: DELETE of all sessions, or of the client.

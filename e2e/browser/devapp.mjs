@@ -74,8 +74,14 @@ export async function startApp(env = {}, dataDir = mkdtempSync(join(tmpdir(), 'd
     clearTimeout(t);
     xvfb.stop();
   };
+  // kill ends the app's whole process group at once, as a crash or a power cut would.
+  const kill = async () => {
+    try { process.kill(-app.pid, 'SIGKILL'); } catch {}
+    await exited;
+    xvfb.stop();
+  };
   if (!url.startsWith(`${origin}/?gateway-key=`)) throw new Error(`unexpected dev page address ${url}`);
-  return { url, origin, stop, log: () => log, dataDir };
+  return { url, origin, stop, kill, log: () => log, dataDir };
 }
 
 export async function launchBrowser() {
@@ -143,6 +149,8 @@ export function browserShim(dir) {
   };
 }
 
+const keychainService = 'deskclerk-dev (clerk.deskclerk.localhost)';
+
 // keychainSecrets returns the secrets stored under the dev build's keychain service
 // for the emulator instance: the client token (possibly in chunks) and the session
 // snapshot. With account, only that entry's (e.g. '__clerk_client_jwt'); app
@@ -163,6 +171,26 @@ export function keychainSecrets(account, app = 'deskclerk-dev') {
     user: block.match(/^attribute\.username = (.*)$/m)?.[1] ?? '',
   }));
   return items.filter((i) => !account || i.user === account || i.user.startsWith(`${account}.`)).map((i) => i.secret);
+}
+
+// storedClientToken returns the client token the app keeps in the keychain for the
+// emulator instance, or null when there is none (see auth/keychain/manifest.go:
+// a short value is stored inline after the manifest's header line).
+export function storedClientToken() {
+  let raw;
+  try {
+    raw = execFileSync('secret-tool', ['lookup', 'service', keychainService, 'username', '__clerk_client_jwt'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch { return null; } // secret-tool exits 1 when nothing matches
+  const nl = raw.indexOf('\n');
+  const header = nl < 0 ? raw : raw.slice(0, nl);
+  if (/ empty( |$)/.test(header)) return null;
+  if (!/ inline( |$)/.test(header)) throw new Error(`unexpected keychain manifest: ${header}`);
+  return raw.slice(nl + 1).trimEnd();
+}
+
+// forgetClientToken removes every keychain entry of the emulator instance.
+export function forgetClientToken() {
+  try { execFileSync('secret-tool', ['clear', 'service', keychainService], { stdio: 'ignore' }); } catch {}
 }
 
 // signIn signs user in through Clerk's prebuilt card and waits for the signed-in screen.
