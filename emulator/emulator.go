@@ -62,6 +62,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// NoClientTrust turns Client Trust off (it is on by default, as for new
+	// Clerk applications): password sign-ins on a new client then complete
+	// without an emailed code.
+	NoClientTrust bool
 }
 
 // DemoUser is a seeded account. Passwords are generated at first start and
@@ -84,6 +88,8 @@ type Server struct {
 	keys    *keys
 	limiter *failureLimiter
 	issuer  string
+
+	noClientTrust bool
 
 	frontendURL   string
 	fapi          *http.Server
@@ -119,6 +125,7 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	s = &Server{
 		log: opts.Logger, now: opts.Now, dir: opts.Dir, limiter: newFailureLimiter(),
 		issuer: "https://" + FrontendAPIHost, wake: make(chan struct{}, 1), mail: map[string]string{},
+		noClientTrust: opts.NoClientTrust,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -330,6 +337,7 @@ func (s *Server) LastEmailCode(address string) (string, bool) {
 func (s *Server) sendEmailCode(address, code string) {
 	s.mailMu.Lock()
 	s.mail[strings.ToLower(address)] = code
+	s.dropInMailbox(address, code)
 	s.mailMu.Unlock()
 	if isTestAddress(address) {
 		s.log.Info("emulator: email not sent to a +clerk_test address; use the test code 424242", "to", address)
@@ -377,6 +385,8 @@ func (s *Server) routes() http.Handler {
 	h("GET /v1/client/sign_ins/{id}", s.getSignIn)
 	h("POST /v1/client/sign_ins/{id}/prepare_first_factor", s.prepareFirstFactor)
 	h("POST /v1/client/sign_ins/{id}/attempt_first_factor", s.attemptFirstFactor)
+	h("POST /v1/client/sign_ins/{id}/prepare_second_factor", s.prepareSecondFactor)
+	h("POST /v1/client/sign_ins/{id}/attempt_second_factor", s.attemptSecondFactor)
 	h("POST /v1/client/sign_ups", s.createSignUp)
 	h("GET /v1/client/sign_ups/{id}", s.getSignUp)
 	h("PATCH /v1/client/sign_ups/{id}", s.updateSignUp)

@@ -65,6 +65,7 @@ func (s *Server) createSignIn(c *call) (any, error) {
 					cl.addSignIn(si) // the client and the failed attempt stay, as with a separate attempt
 					return keepChanges(s.withSaved(c, t, cl, err))
 				}
+				s.afterPassword(cl, u, &si)
 			case strategy == "email_code":
 				s.prepareEmailCode(c, t, u, &si.FirstFactor, u.email(identifier))
 			case strategy != "" && strategy != "password":
@@ -72,7 +73,7 @@ func (s *Server) createSignIn(c *call) (any, error) {
 			}
 		}
 		sip := cl.addSignIn(si)
-		if sip.FirstFactor != nil && sip.FirstFactor.Status == "verified" && sip.OAuthNonce == "" {
+		if sip.FirstFactor != nil && sip.FirstFactor.Status == "verified" && sip.OAuthNonce == "" && sip.Status != "needs_client_trust" {
 			if err := s.completeSignIn(c, t, cl, sip); err != nil {
 				return err
 			}
@@ -87,7 +88,7 @@ func (s *Server) saveAndRespondSignIn(c *call, t *txn, cl *clientRecord, si *sig
 	if err := t.saveClient(cl); err != nil {
 		return err
 	}
-	resp, err := c.render(t).signIn(si)
+	resp, err := c.render(t).signIn(si, cl)
 	if err != nil {
 		return err
 	}
@@ -260,6 +261,9 @@ func (s *Server) attemptFirstFactor(c *call) (any, error) {
 			}
 			if err := s.attemptPassword(c, u, si, password); err != nil {
 				return keepChanges(s.withSaved(c, t, cl, err))
+			}
+			if s.afterPassword(cl, u, si) {
+				return s.saveAndRespondSignIn(c, t, cl, si, &out)
 			}
 		case "email_code":
 			code, err := c.required("code")

@@ -28,6 +28,9 @@ func issuedTokens(t *testing.T, e *testEmu) map[string]string {
 	si := n.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {ada.Email}}).must(t, 200)
 	done := n.do("POST", "/v1/client/sign_ins/"+str(si.Body, "response", "id")+"/attempt_first_factor",
 		url.Values{"strategy": {"password"}, "password": {ada.Password}}).must(t, 200)
+	if str(done.Body, "response", "status") == "needs_client_trust" {
+		done = n.passClientTrust(t, str(si.Body, "response", "id"), ada.Email)
+	}
 	sid := str(done.Body, "response", "created_session_id")
 	out["sign-in last_active_token"] = str(dig(done.Body, "client", "sessions").([]any)[0].(map[string]any), "last_active_token", "jwt")
 	out["tokens, personal"] = n.token4(t, sid, url.Values{"organization_id": {""}, "tab_state": {"hidden"}})
