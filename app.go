@@ -259,13 +259,24 @@ func (a *App) CopyText(text string) error {
 	return nil
 }
 
-// SignedOut forgets the stored sign-in after the page has signed out.
+// SignedOut is called after the page has signed out; the client token stays
+// (see service.SignedOut).
 func (a *App) SignedOut() error {
 	svc := a.service()
 	if svc == nil {
 		return nil
 	}
 	return svc.SignedOut(a.ctx)
+}
+
+// ForgetDevice deletes the stored client token: "Sign out and forget this
+// device", or a sign-out that could not reach Clerk.
+func (a *App) ForgetDevice() error {
+	svc := a.service()
+	if svc == nil {
+		return nil
+	}
+	return svc.ForgetDevice(a.ctx)
 }
 
 // Ready is called by the page once a screen has been painted. It records the

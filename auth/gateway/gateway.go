@@ -216,7 +216,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // afterResponse keeps the stored token in step with FAPI: saves a rotated one,
-// deletes it on sign-out, and forgets a token FAPI no longer knows.
+// deletes it when the client is destroyed, and forgets a token FAPI no longer
+// knows. Signing out (ending the sessions) keeps it: the client outlives sign-out
+// and is how Client Trust recognises this device (clerk/javascript
+// packages/clerk-js/src/core/clerk.ts signOut).
 func (g *Gateway) afterResponse(ctx context.Context, r *http.Request, resp *http.Response) {
 	rotated := strings.TrimSpace(strings.TrimPrefix(resp.Header.Get("Authorization"), "Bearer "))
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
@@ -227,9 +230,9 @@ func (g *Gateway) afterResponse(ctx context.Context, r *http.Request, resp *http
 	g.saveMu.Lock()
 	defer g.saveMu.Unlock()
 	switch {
-	case ok && isSignOut(r):
+	case ok && isClientDestroyed(r):
 		if err := g.store.Delete(ctx); err != nil && !errors.Is(err, keychain.ErrNotFound) {
-			g.log.Warn("gateway: could not delete the client token after sign-out", "err", err)
+			g.log.Warn("gateway: could not delete the client token of a destroyed client", "err", err)
 		}
 	case rotated != "":
 		if err := g.store.Save(ctx, rotated); err != nil {
@@ -243,13 +246,13 @@ func (g *Gateway) afterResponse(ctx context.Context, r *http.Request, resp *http
 	}
 }
 
-// isSignOut matches ClerkJS's sign-out calls: DELETE of all sessions, or of the client.
-func isSignOut(r *http.Request) bool {
+// isClientDestroyed matches DELETE /v1/client (Client.destroy in ClerkJS): the
+// client itself is gone, so its token is worthless.
+func isClientDestroyed(r *http.Request) bool {
 	if r.Method != http.MethodPost || !strings.EqualFold(r.URL.Query().Get("_method"), "DELETE") {
 		return false
 	}
-	p := r.URL.Path
-	return strings.HasSuffix(p, "/v1/client/sessions") || strings.HasSuffix(p, "/v1/client")
+	return strings.HasSuffix(r.URL.Path, "/v1/client")
 }
 
 // sameOrigin refuses requests that a browser marks as coming from another site,

@@ -151,13 +151,22 @@ func (s *Service) Close() {
 	}
 }
 
-// SignedOut removes the stored client token (the gateway does so as FAPI confirms
-// the sign-out; this covers sign-outs that never reached FAPI).
-func (s *Service) SignedOut(ctx context.Context) error {
+// SignedOut is called once the page has signed out. It keeps the client token:
+// the client outlives sign-out in Clerk (clerk/javascript
+// packages/clerk-js/src/core/clerk.ts signOut removes only sessions), and it is
+// what lets Client Trust recognise this device at the next password sign-in.
+// Sessions that FAPI did not end (offline) are ended by Clerk when the client
+// next talks to it with a sign-out, or expire; ForgetDevice drops the token.
+func (s *Service) SignedOut(context.Context) error { return nil }
+
+// ForgetDevice deletes the stored client token ("Sign out and forget this
+// device"): the next sign-in starts a new client, which Clerk treats as a new
+// device (Client Trust asks for a code again).
+func (s *Service) ForgetDevice(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.Store.Delete(ctx); err != nil && !errors.Is(err, keychain.ErrNotFound) {
-		return fmt.Errorf("forget the sign-in: %w", err)
+		return fmt.Errorf("forget this device: %w", err)
 	}
 	return nil
 }

@@ -2,7 +2,7 @@
 // the Go gateway on the page's own origin; the client token never reaches this page.
 import { Clerk } from '@clerk/clerk-js/no-rhc';
 import { ui } from '@clerk/ui/no-rhc';
-import { Health, Ready, SignedOut } from '../wailsjs/go/main/App';
+import { ForgetDevice, Health, Ready, SignedOut } from '../wailsjs/go/main/App';
 import { $, afterPaint, el, showErrors, showScreen } from './ui.js';
 import { apiPanel, loadProfile } from './api.js';
 import { oauthTransport } from './oauth.js';
@@ -83,7 +83,10 @@ function showSignedIn(user) {
       el('h1', { id: 'profile-name' }, name),
       el('p', { id: 'profile-email' }, email),
     ),
-    el('button', { class: 'ghost', id: 'sign-out', onclick: signOut }, 'Sign out'),
+    el('div', { class: 'actions' },
+      el('button', { class: 'ghost', id: 'sign-out', onclick: () => signOut(false) }, 'Sign out'),
+      el('button', { class: 'ghost', id: 'forget-device', title: 'The next sign-in on this computer is treated as a new device.', onclick: () => signOut(true) }, 'Sign out and forget this device'),
+    ),
   );
   showScreen('signed-in', el('div', { class: 'stack' }, profile, apiPanel(clerk, refreshHealth)));
   me.then((status) => {
@@ -94,15 +97,24 @@ function showSignedIn(user) {
   setTimeout(() => clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href }), 0);
 }
 
-async function signOut() {
-  const btn = $('sign-out');
-  if (btn) { btn.disabled = true; btn.textContent = 'Signing out…'; }
+// signOut ends the sessions. The client token stays in the keychain (Clerk keeps
+// the client, and Client Trust recognises this device by it) unless the person asks
+// to forget this device, or Clerk could not be told: then a kept token would sign
+// them back in at the next start.
+async function signOut(forget) {
+  for (const id of ['sign-out', 'forget-device']) {
+    const btn = $(id);
+    if (btn) btn.disabled = true;
+  }
+  const btn = $(forget ? 'forget-device' : 'sign-out');
+  if (btn) btn.textContent = 'Signing out…';
   try {
     await clerk.signOut();
   } catch (err) {
     showErrors([`Sign-out did not reach Clerk (${err?.errors?.[0]?.message || err?.message || err}); this device has forgotten you anyway.`]);
+    forget = true;
   }
-  await SignedOut().catch((err) => showErrors([`Could not clear the keychain: ${err}`]));
+  await (forget ? ForgetDevice() : SignedOut()).catch((err) => showErrors([`Could not clear the keychain: ${err}`]));
   try { localStorage.clear(); sessionStorage.clear(); } catch { /* storage may be unavailable */ }
   render();
 }

@@ -7,6 +7,8 @@ export function CallAPI(arg1:string,arg2:string,arg3:string,arg4:string):Promise
 
 export function CopyText(arg1:string):Promise<void>;
 
+export function ForgetDevice():Promise<void>;
+
 export function Health():Promise<main.Health>;
 
 export function OAuthCancel():Promise<void>;

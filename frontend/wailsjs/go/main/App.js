@@ -10,6 +10,10 @@ export function CopyText(arg1) {
   return window['go']['main']['App']['CopyText'](arg1);
 }
 
+export function ForgetDevice() {
+  return window['go']['main']['App']['ForgetDevice']();
+}
+
 export function Health() {
   return window['go']['main']['App']['Health']();
 }
