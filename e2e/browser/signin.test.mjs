@@ -64,7 +64,7 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
   await page.goto(app.url);
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out');
 
-  await signIn(page, ada);
+  assert.equal(await signIn(page, ada, join(dir, 'emu')), true, 'Client Trust asks a new device for the emailed code');
   assert.equal(await page.innerText('#profile-name'), `${ada.first_name} ${ada.last_name}`);
   assert.equal(await page.innerText('#profile-email'), ada.email);
   await page.waitForSelector('.cl-userButtonTrigger');
@@ -102,13 +102,29 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
   await page.reload();
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
 
-  // Sign out: signed-out screen, keychain entry gone, web storage empty.
+  // Sign out: signed-out screen, web storage empty; the client token stays in the
+  // keychain (Clerk keeps the client), and restores nobody.
   await page.click('#sign-out');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
+  assert.ok(keychainSecrets().length >= 1, 'sign-out keeps the client token');
+  assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 20000 });
+
+  // The same device signs in again with the password alone (Client Trust knows it).
+  assert.equal(await signIn(page, ada, join(dir, 'emu')), false, 'a returning device is not asked for a code');
+  await page.screenshot({ path: artifact('browser-signed-in-forget.png') });
+
+  // "Sign out and forget this device": the token is gone, and the next sign-in is a new device.
+  await page.click('#forget-device');
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
   assert.deepEqual(keychainSecrets(), []);
   assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
   await page.reload();
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 20000 });
+  assert.equal(await signIn(page, ada, join(dir, 'emu')), true, 'a forgotten device is asked for the code again');
+  await page.click('#sign-out');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
   assert.deepEqual(errors, []);
   await page.close();
 });

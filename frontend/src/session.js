@@ -60,6 +60,9 @@ function render() {
 
 async function showSignedOut() {
   clerk.unmountUserButton($('user-button'));
+  // The card routes with the hash; a step left from the last sign-in (#/client-trust,
+  // #/factor-one) has no sign-in behind it now and would show a spinner for ever.
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
   const mount = el('div', { id: 'sign-in' });
   const hint = emulatorMode && el('p', { class: 'hint', id: 'emulator-hint' },
     'Local emulator: sign up with any address containing +clerk_test (e.g. you+clerk_test@example.com; code 424242), ',
