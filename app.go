@@ -15,6 +15,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"deskclerk/auth/apiclient"
+	"deskclerk/auth/clerkclock"
 	"deskclerk/auth/gateway"
 	"deskclerk/auth/loopback"
 	"deskclerk/auth/service"
@@ -146,6 +147,14 @@ type Health struct {
 	} `json:"keychain"`
 	Identity gateway.State          `json:"identity"`
 	API      apiclient.Reachability `json:"api"`
+	Clock    ClockHealth            `json:"clock"`
+}
+
+// ClockHealth is this machine's clock against Clerk's: seconds Clerk is ahead
+// (negative: behind), and whether that is large enough to warn about.
+type ClockHealth struct {
+	OffsetSeconds float64 `json:"offsetSeconds"`
+	Large         bool    `json:"large"`
 }
 
 // Health reports the keychain, the Frontend API and the protected API.
@@ -158,6 +167,8 @@ func (a *App) Health() Health {
 	kh := svc.Store.Health()
 	h.Keychain.Backend, h.Keychain.Persistent, h.Keychain.Summary = kh.Backend, kh.Persistent, kh.Summary()
 	h.Identity = svc.Gateway.State()
+	off := svc.Clock.Offset()
+	h.Clock.OffsetSeconds, h.Clock.Large = off.Seconds(), off.Abs() >= clerkclock.LargeOffset
 	if svc.API != nil {
 		h.API = svc.API.Reachability()
 	}

@@ -62,6 +62,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// ClockOffset runs the emulator (and its demo API) this far ahead of Now, or
+	// behind it when negative: a stand-in for a desktop whose clock is wrong.
+	ClockOffset time.Duration
+	// ProxyURL puts the instance behind a Clerk proxy at this https URL: its
+	// session tokens then carry it as iss, as Clerk's do (clerk-sdk-go jwt/jwt.go
+	// isValidIssuer: iss == ProxyURL for proxied instances). The emulator itself
+	// still listens on loopback.
+	ProxyURL string
 	// NoClientTrust turns Client Trust off (it is on by default, as for new
 	// Clerk applications): password sign-ins on a new client then complete
 	// without an emailed code.
@@ -130,9 +138,13 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if opts.ProxyURL != "" {
+		s.issuer = strings.TrimRight(opts.ProxyURL, "/")
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.now = withOffset(s.now, opts.ClockOffset)
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -412,7 +424,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /oauth/{provider}/authorize", s.consentPost)
 	mux.HandleFunc("GET /emulator/avatar.svg", avatar)
 	h("/", func(*call) (any, error) { return nil, errRouteNotFound() })
-	return withCORS(withMethodOverride(mux))
+	return s.withDate(withCORS(withMethodOverride(mux)))
 }
 
 func (s *Server) getEnvironment(*call) (any, error) { return s.environmentJSON(), nil }

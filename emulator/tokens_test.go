@@ -182,3 +182,53 @@ func TestTokenClaims(t *testing.T) {
 		t.Errorf("JWT template: %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestProxiedInstanceIssuer: behind a Clerk proxy, tokens carry the proxy URL as
+// iss; clerk-sdk-go accepts them only with ProxyURL, and this app's verifier with
+// the issuer instance.BehindProxy derives.
+func TestProxiedInstanceIssuer(t *testing.T) {
+	const proxy = "https://app.example.com/__clerk"
+	e := start(t, Options{ProxyURL: proxy})
+	tok := issuedTokens(t, e)["tokens, personal"]
+	if iss := claimsOf(t, tok)["iss"]; iss != proxy {
+		t.Fatalf("iss %v", iss)
+	}
+	jwk, err := clerk.JSONWebKeyFromPEM(e.PublicKeyPEM())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clerkjwt.Verify(context.Background(), &clerkjwt.VerifyParams{Token: tok, JWK: jwk}); err == nil {
+		t.Error("clerk-sdk-go accepted a proxy issuer without ProxyURL")
+	}
+	p := proxy
+	if _, err := clerkjwt.Verify(context.Background(), &clerkjwt.VerifyParams{Token: tok, JWK: jwk, ProxyURL: &p}); err != nil {
+		t.Errorf("clerk-sdk-go with ProxyURL: %v", err)
+	}
+	inst, err := instance.FromPublishableKey(e.PublishableKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		issuer string
+		ok     bool
+	}{{inst.Issuer, false}, {mustProxy(t, inst, proxy).Issuer, true}} {
+		v, err := verify.New(context.Background(), verify.Config{Issuer: tc.issuer, PEM: []byte(e.PublicKeyPEM())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = v.Verify(context.Background(), tok)
+		v.Close()
+		if (err == nil) != tc.ok {
+			t.Errorf("issuer %s: err %v", tc.issuer, err)
+		}
+	}
+}
+
+func mustProxy(t *testing.T, inst instance.Instance, proxy string) instance.Instance {
+	t.Helper()
+	p, err := inst.BehindProxy(proxy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -38,6 +38,13 @@ const DefaultPrefix = "/__fapi"
 // upload is the largest thing it sends).
 const maxBody = 10 << 20
 
+// DateObserver learns Clerk's time from each response's Date header, with this
+// machine's times when the request was sent and the answer arrived.
+// clerkclock.Clock implements it.
+type DateObserver interface {
+	ObserveDate(date string, sent, received time.Time)
+}
+
 // Options configure a Gateway.
 type Options struct {
 	Upstream *url.URL     // Frontend API base, e.g. https://clerk.example.com
@@ -45,6 +52,10 @@ type Options struct {
 	Store    TokenStore   // required
 	Client   *http.Client // default: 20 s timeout, no redirects followed
 	Logger   *slog.Logger
+	Clock    DateObserver // optional
+	// UserAgent is sent to the Frontend API (Clerk lists it among the user's
+	// active devices); the webview's own User-Agent is appended to it.
+	UserAgent string
 }
 
 // Gateway is an http.Handler; see the package comment.
@@ -54,6 +65,8 @@ type Gateway struct {
 	store  TokenStore
 	client *http.Client
 	log    *slog.Logger
+	clock  DateObserver
+	ua     string
 
 	// saveMu orders token saves by response arrival, so an older rotation never
 	// lands after a newer one.
@@ -88,7 +101,8 @@ func New(o Options) (*Gateway, error) {
 	}
 	up := *o.Upstream
 	up.Path = strings.TrimRight(up.Path, "/")
-	return &Gateway{up: &up, prefix: strings.TrimRight(o.Prefix, "/"), store: o.Store, client: o.Client, log: o.Logger, online: true}, nil
+	return &Gateway{up: &up, prefix: strings.TrimRight(o.Prefix, "/"), store: o.Store, client: o.Client, log: o.Logger,
+		clock: o.Clock, ua: strings.TrimSpace(o.UserAgent), online: true}, nil
 }
 
 // Middleware serves the gateway's paths and passes everything else to next.
@@ -133,8 +147,10 @@ func (g *Gateway) setOnline(ok bool, msg string) {
 var forwardedRequestHeaders = []string{"Content-Type", "Accept", "Accept-Language"}
 
 // forwardedResponseHeaders are the only response headers passed back; Authorization
-// (the rotated client token) and Set-Cookie never reach the page.
-var forwardedResponseHeaders = []string{"Content-Type", "Cache-Control", "Retry-After", "X-Clerk-Trace-Id"}
+// (the rotated client token) and Set-Cookie never reach the page. x-country is
+// what ClerkJS reads for the phone-number field's default country
+// (clerk/javascript packages/clerk-js/src/core/resources/Base.ts).
+var forwardedResponseHeaders = []string{"Content-Type", "Cache-Control", "Retry-After", "X-Clerk-Trace-Id", "X-Country"}
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !g.owns(r.URL.Path) || !strings.HasPrefix(strings.TrimPrefix(r.URL.Path, g.prefix), "/v1/") {
@@ -182,6 +198,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if token != "" {
 		req.Header.Set("Authorization", token)
 	}
+	if ua := g.userAgent(r); ua != "" {
+		req.Header.Set("User-Agent", ua)
+	}
 	req.ContentLength = r.ContentLength
 
 	start := time.Now()
@@ -201,6 +220,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer resp.Body.Close()
+	if g.clock != nil {
+		g.clock.ObserveDate(resp.Header.Get("Date"), start, time.Now())
+	}
 	g.setOnline(true, "")
 	g.afterResponse(ctx, r, resp)
 	g.log.Debug("gateway", "method", r.Method, "path", up.Path, "status", resp.StatusCode, "took", time.Since(start))
@@ -253,6 +275,20 @@ func isClientDestroyed(r *http.Request) bool {
 		return false
 	}
 	return strings.HasSuffix(r.URL.Path, "/v1/client")
+}
+
+// userAgent is the app's own product token followed by the webview's User-Agent,
+// as Clerk's Electron SDK does (clerk/javascript packages/electron README: the
+// app's name in the user agent so sessions are attributed to it).
+func (g *Gateway) userAgent(r *http.Request) string {
+	web := strings.TrimSpace(r.Header.Get("User-Agent"))
+	switch {
+	case g.ua == "":
+		return web
+	case web == "":
+		return g.ua
+	}
+	return g.ua + " " + web
 }
 
 // sameOrigin refuses requests that a browser marks as coming from another site,

@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"time"
 
 	"deskclerk/auth/apiclient"
 	"deskclerk/auth/browseropen"
+	"deskclerk/auth/clerkclock"
 	"deskclerk/auth/gateway"
 	"deskclerk/auth/instance"
 	"deskclerk/auth/keychain"
@@ -36,6 +38,7 @@ type Service struct {
 	Gateway        *gateway.Gateway
 	API            *apiclient.Client // nil when no API is configured
 	OAuth          *loopback.Manager // social sign-in through the system browser
+	Clock          *clerkclock.Clock // Clerk's time, learnt from Frontend API responses
 	log            *slog.Logger
 }
 
@@ -86,14 +89,17 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 			cfg.APIURL = l.APIURL()
 		}
 	} else {
-		inst, err := instance.FromPublishableKey(cfg.PublishableKey)
+		inst, err := instanceFor(cfg)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", config.EnvPublishableKey, err)
+			return nil, err
 		}
 		s.Instance, s.PublishableKey = inst, cfg.PublishableKey
-		fapiURL = "https://" + inst.FrontendAPI
+		fapiURL = inst.FrontendAPIURL()
 	}
 	s.Config = cfg
+	// The desktop's clock may be wrong; time claims are checked against Clerk's.
+	// (An API server keeps checking against its own clock, which NTP keeps right.)
+	s.Clock = clerkclock.New(nil)
 
 	var err error
 	if s.Verifier, err = verify.New(ctx, verify.Config{
@@ -101,6 +107,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 		JWKSURL:           s.Instance.JWKSURL,
 		AuthorizedParties: cfg.AuthorizedParties,
 		AZP:               verify.AZPOptional, // FAPI through the gateway mints tokens without azp (no Origin)
+		Now:               s.Clock.Now,
 		Logger:            log.With("component", "verify"),
 	}); err != nil {
 		s.Close()
@@ -110,7 +117,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 	s.Store = keychain.Open(ctx, keychain.Options{App: AppName, Instance: s.Instance.FrontendAPI, Backend: backend, Logger: log.With("component", "keychain")})
 
 	up, _ := url.Parse(fapiURL)
-	if s.Gateway, err = gateway.New(gateway.Options{Upstream: up, Store: s.Store, Logger: log.With("component", "gateway")}); err != nil {
+	if s.Gateway, err = gateway.New(gateway.Options{
+		Upstream: up, Store: s.Store, Logger: log.With("component", "gateway"),
+		Clock: s.Clock, UserAgent: UserAgent(cfg.Version),
+	}); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -136,6 +146,30 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 		OnOpenFailed: hooks.OAuthOpenFailed,
 	})
 	return s, nil
+}
+
+// instanceFor is the Clerk instance a configuration with a publishable key names,
+// reached through its Clerk proxy when one is configured.
+func instanceFor(cfg config.Config) (instance.Instance, error) {
+	inst, err := instance.FromPublishableKey(cfg.PublishableKey)
+	if err != nil {
+		return instance.Instance{}, fmt.Errorf("%s: %w", config.EnvPublishableKey, err)
+	}
+	if cfg.ProxyURL != "" {
+		if inst, err = inst.BehindProxy(cfg.ProxyURL); err != nil {
+			return instance.Instance{}, fmt.Errorf("%s: %w", config.EnvProxyURL, err)
+		}
+	}
+	return inst, nil
+}
+
+// UserAgent is the app's product token for the Frontend API, e.g.
+// "DeskClerk/1.4.0 (linux; amd64)"; the gateway appends the webview's.
+func UserAgent(version string) string {
+	if version == "" {
+		version = "dev"
+	}
+	return fmt.Sprintf("DeskClerk/%s (%s; %s)", version, runtime.GOOS, runtime.GOARCH)
 }
 
 // Close stops the verifier's refreshes and the local stand-in.

@@ -21,6 +21,7 @@
 //	-print-users        print the demo users and their passwords, then exit (needs the emulator
 //	                    stopped: the database is locked while it runs)
 //	-log-level LEVEL    debug, info (default), warn or error; debug logs every request
+//	-clock-offset D     run the emulator's clock D ahead (e.g. 5m) or behind (-5m) this machine's
 //	-client-trust=false turn Client Trust off (on by default, as for new Clerk applications)
 //
 // It stops on SIGINT or SIGTERM. Verification codes "emailed" by the emulator
@@ -73,6 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	readyFile := fs.String("ready-file", "", "write a JSON description here once ready")
 	printUsers := fs.Bool("print-users", false, "print the demo users and their passwords, then exit")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	clockOffset := fs.Duration("clock-offset", 0, "run the emulator's clock this far ahead (negative: behind)")
 	clientTrust := fs.Bool("client-trust", true, "ask for an emailed code on a password sign-in from a new client")
 	var parties []string
 	fs.Func("authorized-party", "extra origin the demo API accepts as azp (repeatable)", func(v string) error {
@@ -119,7 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	srv, err := emulator.Start(ctx, emulator.Options{
 		Dir: *dir, Addr: *addr, APIAddr: *apiAddr, AuthorizedParties: parties, Logger: logger,
-		NoClientTrust: !*clientTrust,
+		NoClientTrust: !*clientTrust, ClockOffset: *clockOffset,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -144,6 +144,10 @@ function showOffline(err) {
   setTimeout(() => { if (shown === 'offline') location.reload(); }, 10000);
 }
 
+function formatOffset(s) {
+  return s >= 3600 ? `${Math.round(s / 360) / 10} h` : s >= 60 ? `${Math.round(s / 60)} min` : `${s} s`;
+}
+
 async function refreshHealth() {
   try {
     const h = await Health();
@@ -155,5 +159,10 @@ async function refreshHealth() {
     $('st-api').textContent = `API: ${!api.checked ? 'not called yet' : api.reachable ? `reachable (${api.status})` : 'unreachable'}`;
     $('st-api').classList.toggle('warn', api.checked && !api.reachable);
     if (!h.identity.online && clerk?.user) $('st-session').textContent = 'Session: signed in (offline)';
+    // Tokens are checked against Clerk's time, so sign-in works; say so anyway.
+    const off = Math.round(h.clock?.offsetSeconds || 0);
+    $('st-clock').hidden = !h.clock?.large;
+    $('st-clock').textContent = `Clock: this computer is ${formatOffset(Math.abs(off))} ${off > 0 ? 'behind' : 'ahead of'} Clerk`;
+    $('st-clock').title = 'Desk Clerk checks sign-in times against Clerk\'s clock; other apps may fail. Set the system clock to update automatically.';
   } catch { /* the status line is best effort */ }
 }

@@ -23,6 +23,7 @@ import (
 var (
 	buildPublishableKey string
 	buildAPIURL         string
+	buildProxyURL       string
 	buildChannel        = "development"
 	buildVersion        = "dev"
 )
@@ -37,6 +38,7 @@ const (
 	EnvEmulatorURL       = "DESKCLERK_EMULATOR_URL"
 	EnvOAuthPort         = "DESKCLERK_OAUTH_PORT"
 	EnvDotenv            = "DESKCLERK_DOTENV"
+	EnvProxyURL          = "CLERK_PROXY_URL"
 )
 
 // ErrNoKeyInRelease is returned when a release build has no publishable key:
@@ -52,6 +54,7 @@ type Config struct {
 	EmulatorDir       string // where the emulator keeps its state; empty means the user's config dir
 	EmulatorURL       string // a standalone emulator to use instead of starting one in-process
 	OAuthPort         int    // fixed loopback port for social sign-in; 0 means ephemeral
+	ProxyURL          string // the instance's Clerk proxy (https), if it is reached through one
 	Channel           string // "development" or "release"
 	Version           string
 }
@@ -97,6 +100,7 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		APIURL:         strings.TrimRight(get(EnvAPIURL, buildAPIURL), "/"),
 		EmulatorDir:    get(EnvEmulatorDir, ""),
 		EmulatorURL:    strings.TrimRight(get(EnvEmulatorURL, ""), "/"),
+		ProxyURL:       strings.TrimRight(get(EnvProxyURL, buildProxyURL), "/"),
 		Channel:        buildChannel,
 		Version:        buildVersion,
 	}
@@ -127,6 +131,12 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		u, err := url.Parse(c.EmulatorURL)
 		if err != nil || u.Scheme != "http" || (u.Hostname() != "127.0.0.1" && u.Hostname() != "::1") {
 			return Config{}, fmt.Errorf("config: %s=%q: want http://127.0.0.1:<port> (the emulator listens on loopback only)", EnvEmulatorURL, c.EmulatorURL)
+		}
+	}
+	if c.ProxyURL != "" {
+		u, err := url.Parse(c.ProxyURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" {
+			return Config{}, fmt.Errorf("config: %s=%q: want the https URL of the instance's Clerk proxy", EnvProxyURL, c.ProxyURL)
 		}
 	}
 	if c.Release() && c.PublishableKey == "" {

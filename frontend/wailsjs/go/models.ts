@@ -157,6 +157,8 @@ export namespace main {
 	    keychain: any;
 	    identity: gateway.State;
 	    api: apiclient.Reachability;
+	    // Go type: struct { OffsetSeconds float64 "json:\"offsetSeconds\""; Large bool "json:\"large\"" }
+	    clock: any;
 	
 	    static createFrom(source: any = {}) {
 	        return new Health(source);
@@ -167,6 +169,7 @@ export namespace main {
 	        this.keychain = this.convertValues(source["keychain"], Object);
 	        this.identity = this.convertValues(source["identity"], gateway.State);
 	        this.api = this.convertValues(source["api"], apiclient.Reachability);
+	        this.clock = this.convertValues(source["clock"], Object);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
