@@ -98,9 +98,9 @@ export async function seedEmulator(dir) {
 }
 
 // startEmulator runs a standalone emulator (so a test can stop and restart it).
-export async function startEmulator(dir, { addr = '127.0.0.1:0', apiAddr = '127.0.0.1:0' } = {}) {
+export async function startEmulator(dir, { addr = '127.0.0.1:0', apiAddr = '127.0.0.1:0', args = [] } = {}) {
   const ready = join(dir, `ready-${Date.now()}.json`);
-  const em = spawn(bin('emulator'), ['-dir', dir, '-addr', addr, '-api-addr', apiAddr, '-ready-file', ready, '-log-level', 'warn'], { stdio: 'ignore' });
+  const em = spawn(bin('emulator'), ['-dir', dir, '-addr', addr, '-api-addr', apiAddr, '-ready-file', ready, '-log-level', 'warn', ...args], { stdio: 'ignore' });
   const deadline = Date.now() + 30000;
   while (!existsSync(ready)) {
     if (Date.now() > deadline || em.exitCode !== null) throw new Error('emulator did not start');
