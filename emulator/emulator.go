@@ -70,6 +70,15 @@ type Options struct {
 	// isValidIssuer: iss == ProxyURL for proxied instances). The emulator itself
 	// still listens on loopback.
 	ProxyURL string
+	// CookieExpiresWithin, when set, makes each client's cookie_expires_at that
+	// far from its last use (e.g. 7 days, as under a browser's tracking
+	// prevention), so ClerkJS touches the client on setActive and signOut.
+	CookieExpiresWithin time.Duration
+	// APIKeys advertises user API keys in the environment, as an instance with
+	// them enabled does: <UserProfile/> then offers an API keys page, whose calls
+	// go outside /v1 (clerk/javascript packages/clerk-js/src/core/modules/apiKeys).
+	// The emulator serves none of them.
+	APIKeys bool
 	// NoClientTrust turns Client Trust off (it is on by default, as for new
 	// Clerk applications): password sign-ins on a new client then complete
 	// without an emailed code.
@@ -98,6 +107,8 @@ type Server struct {
 	issuer  string
 
 	noClientTrust bool
+	cookieWithin  time.Duration
+	apiKeys       bool
 
 	frontendURL   string
 	fapi          *http.Server
@@ -133,7 +144,7 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	s = &Server{
 		log: opts.Logger, now: opts.Now, dir: opts.Dir, limiter: newFailureLimiter(),
 		issuer: "https://" + FrontendAPIHost, wake: make(chan struct{}, 1), mail: map[string]string{},
-		noClientTrust: opts.NoClientTrust,
+		noClientTrust: opts.NoClientTrust, cookieWithin: opts.CookieExpiresWithin, apiKeys: opts.APIKeys,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -418,6 +429,7 @@ func (s *Server) routes() http.Handler {
 	h("POST /v1/me/sessions/{id}/revoke", s.revokeSession)
 	mux.HandleFunc("GET /.well-known/jwks.json", s.getJWKS)
 	mux.HandleFunc("GET /v1/jwks", s.getJWKS)
+	mux.HandleFunc("GET /v1/client/touch", s.touchClient)
 	mux.HandleFunc("GET /v1/oauth_callback", s.oauthCallback)
 	mux.HandleFunc("POST /v1/oauth_callback", s.oauthCallback)
 	mux.HandleFunc("GET /oauth/{provider}/authorize", s.consentGet)

@@ -247,7 +247,7 @@ func (r *render) client(c *clientRecord) (object, error) {
 	return object{
 		"object": "client", "id": c.ID, "sessions": sessions, "sign_in": signIn, "sign_up": signUp,
 		"last_active_session_id": nullIfEmpty(c.LastActiveSession), "last_authentication_strategy": nullIfEmpty(c.LastAuthStrategy),
-		"cookie_expires_at": nil, "captcha_bypass": false, "created_at": c.CreatedAt, "updated_at": c.UpdatedAt,
+		"cookie_expires_at": r.s.cookieExpiresAt(c), "captcha_bypass": false, "created_at": c.CreatedAt, "updated_at": c.UpdatedAt,
 	}, nil
 }
 

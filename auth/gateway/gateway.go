@@ -226,6 +226,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.setOnline(true, "")
 	g.afterResponse(ctx, r, resp)
 	g.log.Debug("gateway", "method", r.Method, "path", up.Path, "status", resp.StatusCode, "took", time.Since(start))
+	if isTouch(r) {
+		answerTouch(w, r, resp.StatusCode)
+		return
+	}
 
 	for _, h := range forwardedResponseHeaders {
 		if v := resp.Header.Get(h); v != "" {

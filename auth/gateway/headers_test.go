@@ -47,3 +47,31 @@ func TestUserAgentCountryAndClock(t *testing.T) {
 		t.Errorf("clock offset %v, want about -5m", off)
 	}
 }
+
+func TestTouchSendsTheWindowBack(t *testing.T) {
+	var touched int
+	up, _ := fakeFAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		touched++
+		w.Header().Set("Authorization", "touched-token")
+		http.Redirect(w, r, r.URL.Query().Get("redirect_url"), http.StatusFound)
+	})
+	store := &memStore{v: "tok"}
+	g := newGateway(t, up.URL, store)
+	tests := []struct{ redirect, want string }{
+		{"wails://wails/", "wails://wails/"},
+		{"http://wails/#/", "http://wails/#/"}, // the page's own origin (do serves Host: wails)
+		{"http://wails.localhost/", "/"},
+		{"https://evil.example/", "/"},
+		{"http://127.0.0.1:9/", "/"}, // not the page's own host
+		{"", "/"},
+	}
+	for _, tc := range tests {
+		w := do(g, "GET", "/__fapi/v1/client/touch?redirect_url="+url.QueryEscape(tc.redirect), "", nil)
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != tc.want {
+			t.Errorf("%q: %d → %q, want %q", tc.redirect, w.Code, w.Header().Get("Location"), tc.want)
+		}
+	}
+	if touched != len(tests) || store.get() != "touched-token" {
+		t.Errorf("upstream touched %d times, stored %q", touched, store.get())
+	}
+}

@@ -22,6 +22,8 @@
 //	                    stopped: the database is locked while it runs)
 //	-log-level LEVEL    debug, info (default), warn or error; debug logs every request
 //	-clock-offset D     run the emulator's clock D ahead (e.g. 5m) or behind (-5m) this machine's
+//	-cookie-expires-within D  clients' cookie_expires_at this close (e.g. 168h), so ClerkJS touches the client
+//	-api-keys           advertise user API keys (the emulator serves none; for the app's API-keys page test)
 //	-client-trust=false turn Client Trust off (on by default, as for new Clerk applications)
 //
 // It stops on SIGINT or SIGTERM. Verification codes "emailed" by the emulator
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	printUsers := fs.Bool("print-users", false, "print the demo users and their passwords, then exit")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	clockOffset := fs.Duration("clock-offset", 0, "run the emulator's clock this far ahead (negative: behind)")
+	cookieWithin := fs.Duration("cookie-expires-within", 0, "clients' cookie_expires_at this far away (default a year)")
+	apiKeys := fs.Bool("api-keys", false, "advertise user API keys in the environment")
 	clientTrust := fs.Bool("client-trust", true, "ask for an emailed code on a password sign-in from a new client")
 	var parties []string
 	fs.Func("authorized-party", "extra origin the demo API accepts as azp (repeatable)", func(v string) error {
@@ -121,7 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	srv, err := emulator.Start(ctx, emulator.Options{
 		Dir: *dir, Addr: *addr, APIAddr: *apiAddr, AuthorizedParties: parties, Logger: logger,
-		NoClientTrust: !*clientTrust, ClockOffset: *clockOffset,
+		NoClientTrust: !*clientTrust, ClockOffset: *clockOffset, CookieExpiresWithin: *cookieWithin, APIKeys: *apiKeys,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -16,14 +16,20 @@ export async function startClerk(status) {
   emulatorMode = status.mode === 'emulator';
   // ClerkJS derives request URLs from proxyUrl's origin, which is opaque ("null") for
   // the wails:// scheme; give it an http placeholder and send each request back to
-  // the page's own origin, where the gateway answers.
-  const httpPage = /^https?:$/.test(location.protocol);
-  const proxyUrl = (httpPage ? location.origin : 'http://wails.localhost') + status.proxyPath;
+  // the page's own origin, where the gateway answers. The dev server's page uses the
+  // same placeholder, so it runs the desktop's code paths.
+  const proxyUrl = 'http://wails.localhost' + status.proxyPath;
   clerk = new Clerk(status.publishableKey, { proxyUrl });
   clerk.__internal_onBeforeRequest((req) => {
     req.credentials = 'omit';
     req.url = new URL(req.url.pathname + req.url.search, location.href);
   });
+  // The window never leaves the app's page: ClerkJS navigates to other origins
+  // (the placeholder among them) through this hook, and to its own through the
+  // router options below.
+  clerk.__internal_windowNavigate = (to) => {
+    if (!keepWindow(to)) console.warn('Desk Clerk: a navigation away from the app was refused');
+  };
 
   try {
     await clerk.load({
@@ -31,8 +37,8 @@ export async function startClerk(status) {
       standardBrowser: false,
       telemetry: false,
       // The app is one page: after sign-in or sign-out, re-render instead of navigating.
-      routerPush: () => {},
-      routerReplace: () => {},
+      routerPush: (to) => { keepWindow(to); },
+      routerReplace: (to) => { keepWindow(to); },
       __internal_oauthTransport: oauthTransport,
     });
   } catch (err) {
@@ -47,6 +53,21 @@ export async function startClerk(status) {
     // Native mode does not touch the session on focus by itself; keep it alive.
     clerk.session?.touch().catch(() => {});
   });
+}
+
+// keepWindow handles a navigation ClerkJS asks for without leaving the page. The
+// one that matters is the client touch (<proxyUrl>/v1/client/touch?redirect_url=…,
+// sent when Clerk says the client's cookie expires within 8 days: clerk.ts
+// #decorateUrlWithTouch): it is made in the background through the gateway. It
+// reports whether the navigation was one the app expects.
+function keepWindow(to) {
+  let u;
+  try { u = new URL(String(to), location.href); } catch { return false; }
+  if (u.pathname.endsWith('/v1/client/touch')) {
+    fetch(u.pathname + u.search, { credentials: 'omit', redirect: 'manual' }).catch(() => {});
+    return true;
+  }
+  return u.origin === location.origin || u.protocol === 'wails:';
 }
 
 function render() {
@@ -97,7 +118,9 @@ function showSignedIn(user) {
     refreshHealth();
   });
   // Clerk's user menu mounts a React tree (and loads its chunk): after the call is out.
-  setTimeout(() => clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href }), 0);
+  // API-key requests go outside /v1 with their own bearer, which the gateway does not
+  // forward (it only speaks the Frontend API): no API keys page.
+  setTimeout(() => clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href, userProfileProps: { apiKeysProps: { hide: true } } }), 0);
 }
 
 // signOut ends the sessions. The client token stays in the keychain (Clerk keeps

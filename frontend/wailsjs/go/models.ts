@@ -152,13 +152,26 @@ export namespace main {
 	        this.kind = source["kind"];
 	    }
 	}
+	export class ClockHealth {
+	    offsetSeconds: number;
+	    large: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new ClockHealth(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.offsetSeconds = source["offsetSeconds"];
+	        this.large = source["large"];
+	    }
+	}
 	export class Health {
 	    // Go type: struct { Backend string "json:\"backend\""; Persistent bool "json:\"persistent\""; Summary string "json:\"summary\"" }
 	    keychain: any;
 	    identity: gateway.State;
 	    api: apiclient.Reachability;
-	    // Go type: struct { OffsetSeconds float64 "json:\"offsetSeconds\""; Large bool "json:\"large\"" }
-	    clock: any;
+	    clock: ClockHealth;
 	
 	    static createFrom(source: any = {}) {
 	        return new Health(source);
@@ -169,7 +182,7 @@ export namespace main {
 	        this.keychain = this.convertValues(source["keychain"], Object);
 	        this.identity = this.convertValues(source["identity"], gateway.State);
 	        this.api = this.convertValues(source["api"], apiclient.Reachability);
-	        this.clock = this.convertValues(source["clock"], Object);
+	        this.clock = this.convertValues(source["clock"], ClockHealth);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
