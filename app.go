@@ -239,7 +239,7 @@ func (a *App) OAuthOpen(authURL string) OAuthOutcome {
 		return OAuthOutcome{Error: loopback.UserMessage(err)}
 	}
 	out := OAuthOutcome{CallbackURL: res.CallbackURL, Code: res.ErrorCode}
-	if perr := res.Err(); perr != nil {
+	if perr := res.ShownErr(); perr != nil {
 		out.Error = loopback.UserMessage(perr)
 	}
 	return out
