@@ -3,6 +3,7 @@ package emulator
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -355,11 +356,17 @@ func TestClientTrust(t *testing.T) {
 	if _, has := dig(r.Body, "response", "first_factor_verification").(map[string]any)["error"]; has {
 		t.Error("a password verification has no error field in Clerk's spec")
 	}
+	if ids := dig(r.Body, "response", "supported_identifiers").([]any); len(ids) != 1 || ids[0] != "email_address" {
+		t.Errorf("supported_identifiers %v: identifiers only, no oauth_* (spec enum)", ids)
+	}
 	n.do("POST", "/v1/client/sign_ins/"+id+"/prepare_second_factor", url.Values{"strategy": {"email_code"}}).must(t, 200)
 	if r := n.do("POST", "/v1/client/sign_ins/"+id+"/attempt_second_factor", url.Values{"strategy": {"email_code"}, "code": {"000000"}}); r.Status != 422 {
 		t.Errorf("wrong code: %d %s", r.Status, r.Raw)
 	}
 	code, _ := e.LastEmailCode(ada.Email)
+	if raw, err := os.ReadFile(MailboxFile(e.Dir(), ada.Email)); err != nil || strings.TrimSpace(string(raw)) != code {
+		t.Errorf("mailbox holds %q (%v), want the code sent", raw, err)
+	}
 	done := n.do("POST", "/v1/client/sign_ins/"+id+"/attempt_second_factor", url.Values{"strategy": {"email_code"}, "code": {code}}).must(t, 200)
 	sid := str(done.Body, "response", "created_session_id")
 	if str(done.Body, "response", "status") != "complete" || sid == "" {
