@@ -13,6 +13,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"deskclerk/auth/apiclient"
+	"deskclerk/auth/clerkclock"
 	"deskclerk/auth/gateway"
 	"deskclerk/auth/loopback"
 	"deskclerk/auth/service"
@@ -159,6 +160,14 @@ type Health struct {
 	} `json:"keychain"`
 	Identity gateway.State          `json:"identity"`
 	API      apiclient.Reachability `json:"api"`
+	Clock    ClockHealth            `json:"clock"`
+}
+
+// ClockHealth is this machine's clock against Clerk's: seconds Clerk is ahead
+// (negative: behind), and whether that is large enough to warn about.
+type ClockHealth struct {
+	OffsetSeconds float64 `json:"offsetSeconds"`
+	Large         bool    `json:"large"`
 }
 
 // Health reports the keychain, the Frontend API and the protected API.
@@ -171,6 +180,8 @@ func (a *App) Health() Health {
 	kh := svc.Store.Health()
 	h.Keychain.Backend, h.Keychain.Persistent, h.Keychain.Summary = kh.Backend, kh.Persistent, kh.Summary()
 	h.Identity = svc.Gateway.State()
+	off := svc.Clock.Offset()
+	h.Clock.OffsetSeconds, h.Clock.Large = off.Seconds(), off.Abs() >= clerkclock.LargeOffset
 	if svc.API != nil {
 		h.API = svc.API.Reachability()
 	}
@@ -336,7 +347,7 @@ func (a *App) OAuthOpen(authURL string) OAuthOutcome {
 		return OAuthOutcome{Error: loopback.UserMessage(err)}
 	}
 	out := OAuthOutcome{CallbackURL: res.CallbackURL, Code: res.ErrorCode}
-	if perr := res.Err(); perr != nil {
+	if perr := res.ShownErr(); perr != nil {
 		out.Error = loopback.UserMessage(perr)
 	}
 	return out
@@ -367,13 +378,24 @@ func (a *App) CopyText(text string) error {
 	return nil
 }
 
-// SignedOut forgets the stored sign-in after the page has signed out.
+// SignedOut is called after the page has signed out; the client token stays
+// (see service.SignedOut).
 func (a *App) SignedOut() error {
 	svc := a.service()
 	if svc == nil {
 		return nil
 	}
 	return svc.SignedOut(a.ctx())
+}
+
+// ForgetDevice deletes the stored client token: "Sign out and forget this
+// device", or a sign-out that could not reach Clerk.
+func (a *App) ForgetDevice() error {
+	svc := a.service()
+	if svc == nil {
+		return nil
+	}
+	return svc.ForgetDevice(a.ctx())
 }
 
 // Ready is called by the page once a screen has been painted. It records the

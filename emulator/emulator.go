@@ -79,6 +79,24 @@ type Options struct {
 	// ClockOffset shifts the emulator's clock (and its Date header) against this
 	// machine's, to stand in for a skewed clock. See clock.go.
 	ClockOffset time.Duration
+	// ProxyURL puts the instance behind a Clerk proxy at this https URL: its
+	// session tokens then carry it as iss, as Clerk's do (clerk-sdk-go jwt/jwt.go
+	// isValidIssuer: iss == ProxyURL for proxied instances). The emulator itself
+	// still listens on loopback.
+	ProxyURL string
+	// CookieExpiresWithin, when set, makes each client's cookie_expires_at that
+	// far from its last use (e.g. 7 days, as under a browser's tracking
+	// prevention), so ClerkJS touches the client on setActive and signOut.
+	CookieExpiresWithin time.Duration
+	// APIKeys advertises user API keys in the environment, as an instance with
+	// them enabled does: <UserProfile/> then offers an API keys page, whose calls
+	// go outside /v1 (clerk/javascript packages/clerk-js/src/core/modules/apiKeys).
+	// The emulator serves none of them.
+	APIKeys bool
+	// NoClientTrust turns Client Trust off (it is on by default, as for new
+	// Clerk applications): password sign-ins on a new client then complete
+	// without an emailed code.
+	NoClientTrust bool
 }
 
 // DemoUser is a seeded account. Passwords are generated at first start and
@@ -102,8 +120,11 @@ type Server struct {
 	limiter *failureLimiter
 	issuer  string
 
-	production bool
-	allowlist  []allowedRedirect
+	production    bool
+	allowlist     []allowedRedirect
+	noClientTrust bool
+	cookieWithin  time.Duration
+	apiKeys       bool
 
 	frontendURL   string
 	fapi          *http.Server
@@ -141,9 +162,13 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 	s = &Server{
 		log: opts.Logger, now: opts.Now, dir: opts.Dir, limiter: newFailureLimiter(),
 		issuer: "https://" + FrontendAPIHost, wake: make(chan struct{}, 1), mail: map[string]string{},
+		noClientTrust: opts.NoClientTrust, cookieWithin: opts.CookieExpiresWithin, apiKeys: opts.APIKeys,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if opts.ProxyURL != "" {
+		s.issuer = strings.TrimRight(opts.ProxyURL, "/")
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -370,6 +395,7 @@ func (s *Server) LastEmailCode(address string) (string, bool) {
 func (s *Server) sendEmailCode(address, code string) {
 	s.mailMu.Lock()
 	s.mail[strings.ToLower(address)] = code
+	s.dropInMailbox(address, code)
 	s.mailMu.Unlock()
 	if isTestAddress(address) {
 		s.log.Info("emulator: email not sent to a +clerk_test address; use the test code 424242", "to", address)
@@ -419,6 +445,8 @@ func (s *Server) routes() http.Handler {
 	w("GET /v1/client/sign_ins/{id}", s.getSignIn) // writes: redeems rotating_token_nonce
 	w("POST /v1/client/sign_ins/{id}/prepare_first_factor", s.prepareFirstFactor)
 	w("POST /v1/client/sign_ins/{id}/attempt_first_factor", s.attemptFirstFactor)
+	w("POST /v1/client/sign_ins/{id}/prepare_second_factor", s.prepareSecondFactor)
+	w("POST /v1/client/sign_ins/{id}/attempt_second_factor", s.attemptSecondFactor)
 	w("POST /v1/client/sign_ups", s.createSignUp)
 	w("GET /v1/client/sign_ups/{id}", s.getSignUp) // writes: redeems rotating_token_nonce
 	w("PATCH /v1/client/sign_ups/{id}", s.updateSignUp)
@@ -448,6 +476,7 @@ func (s *Server) routes() http.Handler {
 	h("DELETE /v1/me/external_accounts/{id}", s.deleteExternalAccount)
 	mux.HandleFunc("GET /.well-known/jwks.json", s.getJWKS)
 	mux.HandleFunc("GET /v1/jwks", s.getJWKS)
+	mux.HandleFunc("GET /v1/client/touch", s.touchClient)
 	mux.HandleFunc("GET /v1/oauth_callback", s.oauthCallback)
 	mux.HandleFunc("POST /v1/oauth_callback", s.oauthCallback)
 	mux.HandleFunc("GET /oauth/{provider}/authorize", s.consentGet)

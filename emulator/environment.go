@@ -220,7 +220,7 @@ func (s *Server) environmentJSON() map[string]any {
 			"user":                               map[string]any{"enabled": false, "has_paid_plans": false},
 			"organization":                       map[string]any{"enabled": false, "has_paid_plans": false},
 		}},
-		"api_keys_settings":   map[string]any{"enabled": false, "user_api_keys_enabled": false, "orgs_api_keys_enabled": false},
+		"api_keys_settings":   map[string]any{"enabled": s.apiKeys, "user_api_keys_enabled": s.apiKeys, "orgs_api_keys_enabled": false},
 		"protect_config":      map[string]any{"loaders": []any{}},
 		"maintenance_mode":    false,
 		"client_debug_mode":   false,

@@ -190,10 +190,24 @@ func (n *native) signIn(t testing.TB, u DemoUser) string {
 	id := str(si.Body, "response", "id")
 	done := n.do("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor",
 		url.Values{"strategy": {"password"}, "password": {u.Password}}).must(t, 200)
+	if str(done.Body, "response", "status") == "needs_client_trust" {
+		done = n.passClientTrust(t, id, u.Email)
+	}
 	if st := str(done.Body, "response", "status"); st != "complete" {
 		t.Fatalf("sign-in status %q", st)
 	}
 	return str(done.Body, "response", "created_session_id")
+}
+
+// passClientTrust finishes a sign-in stopped for Client Trust with the emailed code.
+func (n *native) passClientTrust(t testing.TB, signInID, email string) *fapiResp {
+	t.Helper()
+	n.do("POST", "/v1/client/sign_ins/"+signInID+"/prepare_second_factor", url.Values{"strategy": {"email_code"}}).must(t, 200)
+	code, ok := n.e.LastEmailCode(email)
+	if !ok {
+		t.Fatalf("no code was emailed to %s", email)
+	}
+	return n.do("POST", "/v1/client/sign_ins/"+signInID+"/attempt_second_factor", url.Values{"strategy": {"email_code"}, "code": {code}}).must(t, 200)
 }
 
 func (n *native) token4(t testing.TB, sid string, form url.Values) string {

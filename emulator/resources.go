@@ -248,7 +248,7 @@ func (r *render) client(c *clientRecord) (object, error) {
 	}
 	var signIn, signUp any
 	if si := c.signIn(c.SignInID); si != nil {
-		j, err := r.signIn(si)
+		j, err := r.signIn(si, c)
 		if err != nil {
 			return nil, err
 		}
@@ -260,7 +260,7 @@ func (r *render) client(c *clientRecord) (object, error) {
 	return object{
 		"object": "client", "id": c.ID, "sessions": sessions, "sign_in": signIn, "sign_up": signUp,
 		"last_active_session_id": nullIfEmpty(c.LastActiveSession), "last_authentication_strategy": nullIfEmpty(c.LastAuthStrategy),
-		"cookie_expires_at": nil, "captcha_bypass": false, "created_at": c.CreatedAt, "updated_at": c.UpdatedAt,
+		"cookie_expires_at": r.s.cookieExpiresAt(c), "captcha_bypass": false, "created_at": c.CreatedAt, "updated_at": c.UpdatedAt,
 	}, nil
 }
 
@@ -277,7 +277,12 @@ func (r *render) verification(v *verificationRecord) any {
 	}
 	out := object{
 		"object": obj, "status": v.Status, "strategy": v.Strategy, "attempts": v.Attempts,
-		"expire_at": nullIfZero(v.ExpireAt), "error": nil,
+		"expire_at": nullIfZero(v.ExpireAt),
+	}
+	// Stubs.Verification.Password has no error field (additionalProperties: false,
+	// clerk/openapi-specs fapi/2026-05-12.yml); the others carry error: null.
+	if v.Strategy != "password" {
+		out["error"] = nil
 	}
 	if v.ExternalURL != "" {
 		out["external_verification_redirect_url"] = v.ExternalURL
@@ -303,8 +308,8 @@ func firstFactors(u *userRecord) []object {
 	return out
 }
 
-func (r *render) signIn(si *signInRecord) (object, error) {
-	var factors any
+func (r *render) signIn(si *signInRecord, cl *clientRecord) (object, error) {
+	var factors, second any
 	var userData any
 	if si.UserID != "" && si.Status != "complete" {
 		u, err := r.t.user(si.UserID)
@@ -313,21 +318,21 @@ func (r *render) signIn(si *signInRecord) (object, error) {
 		}
 		if u != nil {
 			factors = firstFactors(u)
+			second = secondFactors(u, si)
 			userData = object{"first_name": nullIfEmpty(u.FirstName), "last_name": nullIfEmpty(u.LastName), "image_url": r.userImage(u), "has_image": u.ImageID != ""}
 		}
 	}
+	// Identifiers only: the spec's Client.SignIn-2 supported_identifiers enum has
+	// no oauth_* (clerk/openapi-specs fapi/2026-05-12.yml); providers are factors.
 	supported := []string{"email_address"}
-	for _, p := range socialProviders {
-		supported = append(supported, p.strategy)
-	}
 	return object{
 		"object": "sign_in_attempt", "id": si.ID, "status": si.Status,
 		"supported_identifiers": supported, "supported_first_factors": factors,
-		"supported_second_factors":  nil,
-		"first_factor_verification": r.verification(si.FirstFactor), "second_factor_verification": nil,
+		"supported_second_factors":  second,
+		"first_factor_verification": r.verification(si.FirstFactor), "second_factor_verification": r.verification(si.SecondFactor),
 		"identifier": nullIfEmpty(si.Identifier), "user_data": userData,
 		"created_session_id": nullIfEmpty(si.CreatedSessionID), "abandon_at": si.AbandonAt,
-		"locale": nil, "client_trust_state": nil,
+		"locale": nil, "client_trust_state": r.s.trustState(cl, si),
 	}, nil
 }
 

@@ -40,6 +40,7 @@ func (s *Server) startSession(c *call, t *txn, cl *clientRecord, u *userRecord, 
 		sess.UserAgent = c.r.UserAgent()
 	}
 	cl.Sessions = append(pruneEnded(cl.Sessions), sess)
+	cl.remember(u.ID)
 	cl.LastActiveSession = sess.ID
 	if strategy != "" {
 		cl.LastAuthStrategy = strategy

@@ -63,6 +63,7 @@ func (s *Server) createSignIn(c *call, t *txn) (any, error) {
 				cl.addSignIn(si) // the client and the failed attempt stay, as with a separate attempt
 				return nil, keepChanges(s.withSaved(c, t, cl, err))
 			}
+			s.afterPassword(cl, u, &si)
 		case strategy == "email_code":
 			s.prepareEmailCode(c, t, u, &si.FirstFactor, u.email(identifier))
 		case strategy != "" && strategy != "password":
@@ -70,7 +71,7 @@ func (s *Server) createSignIn(c *call, t *txn) (any, error) {
 		}
 	}
 	sip := cl.addSignIn(si)
-	if sip.FirstFactor != nil && sip.FirstFactor.Status == "verified" && sip.OAuthNonce == "" {
+	if sip.FirstFactor != nil && sip.FirstFactor.Status == "verified" && sip.OAuthNonce == "" && sip.Status != "needs_client_trust" {
 		if err := s.completeSignIn(c, t, cl, sip); err != nil {
 			return nil, err
 		}
@@ -84,7 +85,7 @@ func (s *Server) respondSignIn(c *call, t *txn, cl *clientRecord, si *signInReco
 	if err := t.saveClient(cl); err != nil {
 		return nil, err
 	}
-	resp, err := c.render(t).signIn(si)
+	resp, err := c.render(t).signIn(si, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -251,6 +252,9 @@ func (s *Server) attemptFirstFactor(c *call, t *txn) (any, error) {
 		}
 		if err := s.attemptPassword(c, u, si, password); err != nil {
 			return nil, keepChanges(s.withSaved(c, t, cl, err))
+		}
+		if s.afterPassword(cl, u, si) {
+			return s.respondSignIn(c, t, cl, si)
 		}
 	case "email_code":
 		code, err := c.required("code")

@@ -3,6 +3,7 @@ package emulator
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,7 +13,7 @@ import (
 
 func TestPasswordSignInRotatesTheClientToken(t *testing.T) {
 	clock := newFakeClock()
-	e := start(t, Options{Now: clock.Now})
+	e := start(t, Options{Now: clock.Now, NoClientTrust: true})
 	ada := e.user("ada@example.com")
 	n := e.native()
 
@@ -89,7 +90,7 @@ func TestSingleSessionMode(t *testing.T) {
 
 func TestRepeatedWrongPasswordsAre429WithRetryAfter(t *testing.T) {
 	clock := newFakeClock()
-	e := start(t, Options{Now: clock.Now})
+	e := start(t, Options{Now: clock.Now, NoClientTrust: true})
 	grace := e.user("grace@example.com")
 	n := e.native()
 	id := str(n.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {grace.Email}}).must(t, 200).Body, "response", "id")
@@ -119,7 +120,7 @@ func TestRepeatedWrongPasswordsAre429WithRetryAfter(t *testing.T) {
 }
 
 func TestConcurrentSignInsOnOneClientStayConsistent(t *testing.T) {
-	e := start(t, Options{})
+	e := start(t, Options{NoClientTrust: true})
 	ada := e.user("ada@example.com")
 	n := e.native()
 	// Create the client first so that every goroutine starts on it.
@@ -347,5 +348,76 @@ func TestSecretsStayOutOfTheLog(t *testing.T) {
 		if strings.Contains(log, secret) {
 			t.Errorf("the log contains a %s", name)
 		}
+	}
+}
+
+func TestClientTrust(t *testing.T) {
+	e := start(t, Options{})
+	ada := e.user("ada@example.com")
+	n := e.native()
+
+	// A new client: the right password stops at needs_client_trust, no session yet.
+	si := n.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {ada.Email}}).must(t, 200)
+	id := str(si.Body, "response", "id")
+	if got := str(si.Body, "response", "client_trust_state"); got != "new" {
+		t.Errorf("client_trust_state before the password: %q", got)
+	}
+	if r := n.do("POST", "/v1/client/sign_ins/"+id+"/prepare_second_factor", url.Values{"strategy": {"email_code"}}); r.Status != 400 {
+		t.Errorf("prepare_second_factor before the password: %d %s", r.Status, r.Raw)
+	}
+	r := n.do("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", url.Values{"strategy": {"password"}, "password": {ada.Password}}).must(t, 200)
+	if st := str(r.Body, "response", "status"); st != "needs_client_trust" {
+		t.Fatalf("status %q, want needs_client_trust", st)
+	}
+	if n := len(dig(r.Body, "client", "sessions").([]any)); n != 0 {
+		t.Fatalf("%d sessions before the code", n)
+	}
+	f := dig(r.Body, "response", "supported_second_factors").([]any)[0].(map[string]any)
+	if f["strategy"] != "email_code" || f["safe_identifier"] != ada.Email || f["email_address_id"] == "" {
+		t.Errorf("supported_second_factors: %v", f)
+	}
+	if _, has := dig(r.Body, "response", "first_factor_verification").(map[string]any)["error"]; has {
+		t.Error("a password verification has no error field in Clerk's spec")
+	}
+	if ids := dig(r.Body, "response", "supported_identifiers").([]any); len(ids) != 1 || ids[0] != "email_address" {
+		t.Errorf("supported_identifiers %v: identifiers only, no oauth_* (spec enum)", ids)
+	}
+	n.do("POST", "/v1/client/sign_ins/"+id+"/prepare_second_factor", url.Values{"strategy": {"email_code"}}).must(t, 200)
+	if r := n.do("POST", "/v1/client/sign_ins/"+id+"/attempt_second_factor", url.Values{"strategy": {"email_code"}, "code": {"000000"}}); r.Status != 422 {
+		t.Errorf("wrong code: %d %s", r.Status, r.Raw)
+	}
+	code, _ := e.LastEmailCode(ada.Email)
+	if raw, err := os.ReadFile(MailboxFile(e.Dir(), ada.Email)); err != nil || strings.TrimSpace(string(raw)) != code {
+		t.Errorf("mailbox holds %q (%v), want the code sent", raw, err)
+	}
+	done := n.do("POST", "/v1/client/sign_ins/"+id+"/attempt_second_factor", url.Values{"strategy": {"email_code"}, "code": {code}}).must(t, 200)
+	sid := str(done.Body, "response", "created_session_id")
+	if str(done.Body, "response", "status") != "complete" || sid == "" {
+		t.Fatalf("after the code: %s", done.Raw)
+	}
+
+	// Signed out, same client: recognised, the password is enough.
+	n.do("DELETE", "/v1/client/sessions", nil).must(t, 200)
+	si = n.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {ada.Email}, "password": {ada.Password}}).must(t, 200)
+	if st, ts := str(si.Body, "response", "status"), str(si.Body, "response", "client_trust_state"); st != "complete" || ts != "known" {
+		t.Fatalf("returning device: status %q, client_trust_state %q", st, ts)
+	}
+
+	// Another client (a forgotten device) is new again, and so is another user here.
+	if st := str(e.native().do("POST", "/v1/client/sign_ins", url.Values{"identifier": {ada.Email}, "password": {ada.Password}}).must(t, 200).Body, "response", "status"); st != "needs_client_trust" {
+		t.Errorf("new client: %q", st)
+	}
+	n.do("DELETE", "/v1/client/sessions", nil).must(t, 200)
+	grace := e.user("grace@example.com")
+	if st := str(n.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {grace.Email}, "password": {grace.Password}}).must(t, 200).Body, "response", "status"); st != "needs_client_trust" {
+		t.Errorf("another user on a known client: %q", st)
+	}
+
+	// With Client Trust off, a new client signs in with the password alone.
+	off := start(t, Options{NoClientTrust: true})
+	u := off.user("ada@example.com")
+	r = off.native().do("POST", "/v1/client/sign_ins", url.Values{"identifier": {u.Email}, "password": {u.Password}}).must(t, 200)
+	if str(r.Body, "response", "status") != "complete" || dig(r.Body, "response", "client_trust_state") != nil {
+		t.Errorf("Client Trust off: %s", r.Raw)
 	}
 }

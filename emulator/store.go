@@ -248,6 +248,7 @@ type signInRecord struct {
 	Identifier       string              `json:"identifier,omitempty"`
 	UserID           string              `json:"user_id,omitempty"`
 	FirstFactor      *verificationRecord `json:"first_factor,omitempty"`
+	SecondFactor     *verificationRecord `json:"second_factor,omitempty"` // Client Trust's email code
 	CreatedSessionID string              `json:"created_session_id,omitempty"`
 	OAuthNonce       string              `json:"oauth_nonce,omitempty"` // rotating_token_nonce that completes an OAuth sign-in
 	OAuthIdentity    *oauthIdentity      `json:"oauth_identity,omitempty"`
@@ -300,6 +301,7 @@ type clientRecord struct {
 	SignUpID          string          `json:"sign_up_id,omitempty"`
 	LastActiveSession string          `json:"last_active_session_id,omitempty"`
 	LastAuthStrategy  string          `json:"last_authentication_strategy,omitempty"`
+	KnownUsers        []string        `json:"known_users,omitempty"` // users who have had a session here (Client Trust)
 	CreatedAt         int64           `json:"created_at"`
 	UpdatedAt         int64           `json:"updated_at"`
 }

@@ -28,6 +28,9 @@ func issuedTokens(t *testing.T, e *testEmu) map[string]string {
 	si := n.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {ada.Email}}).must(t, 200)
 	done := n.do("POST", "/v1/client/sign_ins/"+str(si.Body, "response", "id")+"/attempt_first_factor",
 		url.Values{"strategy": {"password"}, "password": {ada.Password}}).must(t, 200)
+	if str(done.Body, "response", "status") == "needs_client_trust" {
+		done = n.passClientTrust(t, str(si.Body, "response", "id"), ada.Email)
+	}
 	sid := str(done.Body, "response", "created_session_id")
 	out["sign-in last_active_token"] = str(dig(done.Body, "client", "sessions").([]any)[0].(map[string]any), "last_active_token", "jwt")
 	out["tokens, personal"] = n.token4(t, sid, url.Values{"organization_id": {""}, "tab_state": {"hidden"}})
@@ -178,4 +181,54 @@ func TestTokenClaims(t *testing.T) {
 	if r := n.do("POST", "/v1/client/sessions/"+sid+"/tokens/supabase", nil); r.Status != 404 || r.errCode() != "resource_not_found" {
 		t.Errorf("JWT template: %d %s", r.Status, r.Raw)
 	}
+}
+
+// TestProxiedInstanceIssuer: behind a Clerk proxy, tokens carry the proxy URL as
+// iss; clerk-sdk-go accepts them only with ProxyURL, and this app's verifier with
+// the issuer instance.BehindProxy derives.
+func TestProxiedInstanceIssuer(t *testing.T) {
+	const proxy = "https://app.example.com/__clerk"
+	e := start(t, Options{ProxyURL: proxy})
+	tok := issuedTokens(t, e)["tokens, personal"]
+	if iss := claimsOf(t, tok)["iss"]; iss != proxy {
+		t.Fatalf("iss %v", iss)
+	}
+	jwk, err := clerk.JSONWebKeyFromPEM(e.PublicKeyPEM())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clerkjwt.Verify(context.Background(), &clerkjwt.VerifyParams{Token: tok, JWK: jwk}); err == nil {
+		t.Error("clerk-sdk-go accepted a proxy issuer without ProxyURL")
+	}
+	p := proxy
+	if _, err := clerkjwt.Verify(context.Background(), &clerkjwt.VerifyParams{Token: tok, JWK: jwk, ProxyURL: &p}); err != nil {
+		t.Errorf("clerk-sdk-go with ProxyURL: %v", err)
+	}
+	inst, err := instance.FromPublishableKey(e.PublishableKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		issuer string
+		ok     bool
+	}{{inst.Issuer, false}, {mustProxy(t, inst, proxy).Issuer, true}} {
+		v, err := verify.New(context.Background(), verify.Config{Issuer: tc.issuer, PEM: []byte(e.PublicKeyPEM())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = v.Verify(context.Background(), tok)
+		v.Close()
+		if (err == nil) != tc.ok {
+			t.Errorf("issuer %s: err %v", tc.issuer, err)
+		}
+	}
+}
+
+func mustProxy(t *testing.T, inst instance.Instance, proxy string) instance.Instance {
+	t.Helper()
+	p, err := inst.BehindProxy(proxy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -60,6 +60,13 @@ const maxAnswer = 4 << 20
 // and the keychain write of a rotated token.
 const DefaultTimeout = 20 * time.Second
 
+// DateObserver learns Clerk's time from each response's Date header, with this
+// machine's times when the request was sent and the answer arrived.
+// clerkclock.Clock implements it.
+type DateObserver interface {
+	ObserveDate(date string, sent, received time.Time)
+}
+
 // Options configure a Gateway.
 type Options struct {
 	Upstream *url.URL     // Frontend API base, e.g. https://clerk.example.com
@@ -70,6 +77,10 @@ type Options struct {
 	// page does meanwhile; default DefaultTimeout.
 	Timeout time.Duration
 	Logger  *slog.Logger
+	Clock   DateObserver // optional
+	// UserAgent is sent to the Frontend API (Clerk lists it among the user's
+	// active devices); the webview's own User-Agent is appended to it.
+	UserAgent string
 	// Key, when set, must arrive in KeyHeader on every request. The app makes a
 	// new one at each launch and gives it only to its own page, so another
 	// process that can reach the page's origin (the dev server on loopback)
@@ -86,6 +97,8 @@ type Gateway struct {
 	timeout time.Duration
 	log     *slog.Logger
 	key     string
+	clock   DateObserver
+	ua      string
 
 	// saveMu makes each token update a compare-and-set against the token the
 	// request carried, so a response to an older token never replaces a newer one.
@@ -122,7 +135,8 @@ func New(o Options) (*Gateway, error) {
 	}
 	up := *o.Upstream
 	up.Path = strings.TrimRight(up.Path, "/")
-	return &Gateway{up: &up, prefix: strings.TrimRight(o.Prefix, "/"), store: o.Store, client: o.Client, timeout: o.Timeout, log: o.Logger, key: o.Key, online: true}, nil
+	return &Gateway{up: &up, prefix: strings.TrimRight(o.Prefix, "/"), store: o.Store, client: o.Client, timeout: o.Timeout, log: o.Logger, key: o.Key,
+		clock: o.Clock, ua: strings.TrimSpace(o.UserAgent), online: true}, nil
 }
 
 // Middleware is the asset server's middleware: requests under prefix go to the
@@ -176,7 +190,7 @@ var forwardedRequestHeaders = []string{"Content-Type", "Accept", "Accept-Languag
 
 // forwardedResponseHeaders are the only response headers passed back; Authorization
 // (the rotated client token) and Set-Cookie never reach the page.
-var forwardedResponseHeaders = []string{"Content-Type", "Cache-Control", "Retry-After", "X-Clerk-Trace-Id"}
+var forwardedResponseHeaders = []string{"Content-Type", "Cache-Control", "Retry-After", "X-Clerk-Trace-Id", "X-Country"}
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fapiPath, ok := g.fapiPath(r.URL)
@@ -204,6 +218,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			hdr.Set(h, v)
 		}
 	}
+	if ua := g.userAgent(r.Header.Get("User-Agent")); ua != "" {
+		hdr.Set("User-Agent", ua)
+	}
 	ans, err := g.forward(ctx, r.Method, fapiPath, r.URL.Query(), http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength, hdr)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -218,6 +235,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		default:
 			writeError(w, http.StatusBadRequest, "bad_request", "Bad request", "The request could not be forwarded.")
 		}
+		return
+	}
+	if isTouch(r) {
+		answerTouch(w, r, ans.status)
 		return
 	}
 	for _, h := range forwardedResponseHeaders {
@@ -342,6 +363,9 @@ func (g *Gateway) forward(ctx context.Context, method, path string, q url.Values
 	}
 	defer resp.Body.Close()
 	g.setOnline(true, "")
+	if g.clock != nil {
+		g.clock.ObserveDate(resp.Header.Get("Date"), start, time.Now())
+	}
 
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil || len(raw) > maxAnswer {
@@ -377,6 +401,9 @@ func (g *Gateway) Call(ctx context.Context, method, path string, form url.Values
 	var body io.Reader
 	var length int64
 	hdr := http.Header{"Accept": {"application/json"}}
+	if g.ua != "" {
+		hdr.Set("User-Agent", g.ua)
+	}
 	if form != nil {
 		enc := form.Encode()
 		body, length = strings.NewReader(enc), int64(len(enc))
@@ -405,7 +432,10 @@ func (g *Gateway) afterResponse(ctx context.Context, method, path string, q url.
 
 	g.saveMu.Lock()
 	defer g.saveMu.Unlock()
-	if ok && isSignOut(method, path, q) {
+	// Signing out (ending the sessions) keeps the token: the client outlives
+	// sign-out and is how Client Trust recognises this device (clerk/javascript
+	// packages/clerk-js/src/core/clerk.ts signOut). Only a destroyed client's goes.
+	if ok && isClientDestroyed(method, path, q) {
 		if err := g.store.Delete(ctx); err != nil && !notFound(err) {
 			g.log.Warn("gateway: could not delete the client token after sign-out", "err", err)
 		}
@@ -489,12 +519,27 @@ func noClient(raw []byte) bool {
 	return ok && bytes.Equal(bytes.TrimSpace(r), []byte("null"))
 }
 
-// isSignOut matches ClerkJS's sign-out calls: DELETE of all sessions, or of the client.
-func isSignOut(method, p string, q url.Values) bool {
+// isClientDestroyed matches DELETE /v1/client (Client.destroy in ClerkJS): the
+// client itself is gone, so its token is worthless.
+func isClientDestroyed(method, p string, q url.Values) bool {
 	if method != http.MethodPost || !strings.EqualFold(q.Get("_method"), "DELETE") {
 		return false
 	}
-	return strings.HasSuffix(p, "/v1/client/sessions") || strings.HasSuffix(p, "/v1/client")
+	return strings.HasSuffix(p, "/v1/client")
+}
+
+// userAgent is the app's own product token followed by the webview's User-Agent,
+// as Clerk's Electron SDK does (clerk/javascript packages/electron README: the
+// app's name in the user agent so sessions are attributed to it).
+func (g *Gateway) userAgent(web string) string {
+	web = strings.TrimSpace(web)
+	switch {
+	case g.ua == "":
+		return web
+	case web == "":
+		return g.ua
+	}
+	return g.ua + " " + web
 }
 
 // sameOrigin refuses requests that a browser marks as coming from another site,

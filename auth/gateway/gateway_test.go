@@ -153,15 +153,24 @@ func TestKeychainFailureStopsTheRequest(t *testing.T) {
 	}
 }
 
-func TestSignOutDeletesToken(t *testing.T) {
+func TestSignOutKeepsTheClientToken(t *testing.T) {
 	up, _ := fakeFAPI(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Authorization", "post-signout-token")
+		if r.URL.Path == "/v1/client/sessions" {
+			w.Header().Set("Authorization", "post-signout-token")
+		}
 		_, _ = io.WriteString(w, `{"response":null,"client":null}`)
 	})
 	store := &memStore{v: "tok"}
-	w := do(newGateway(t, up.URL, store), "POST", "/__fapi/v1/client/sessions?_method=DELETE", "", nil)
-	if w.Code != 200 || store.get() != "" {
+	g := newGateway(t, up.URL, store)
+	// Ending the sessions keeps the client (Client Trust recognises the device by it).
+	w := do(g, "POST", "/__fapi/v1/client/sessions?_method=DELETE", "", nil)
+	if w.Code != 200 || store.get() != "post-signout-token" {
 		t.Fatalf("code %d, stored %q after sign-out", w.Code, store.get())
+	}
+	// Destroying the client drops its token.
+	w = do(g, "POST", "/__fapi/v1/client?_method=DELETE", "", nil)
+	if w.Code != 200 || store.get() != "" {
+		t.Fatalf("code %d, stored %q after the client was destroyed", w.Code, store.get())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -27,6 +28,32 @@ type Instance struct {
 	Issuer      string // https://<FrontendAPI>, the exact iss of its session tokens
 	JWKSURL     string // https://<FrontendAPI>/.well-known/jwks.json
 	Production  bool   // pk_live_ key
+	ProxyURL    string // the instance's Clerk proxy, if it is reached through one (BehindProxy)
+}
+
+// BehindProxy is the instance reached through a Clerk proxy at proxyURL (an https
+// URL on the application's domain, e.g. https://example.com/__clerk). Such an
+// instance's session tokens carry the proxy URL as iss (clerk-sdk-go jwt/jwt.go
+// isValidIssuer accepts iss == ProxyURL; Clerk docs "Proxying the Clerk Frontend
+// API"), and the JWKS and Frontend API are served under it. FrontendAPI stays
+// the instance's own host: it names the instance (keychain entries).
+func (i Instance) BehindProxy(proxyURL string) (Instance, error) {
+	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(proxyURL), "/"))
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return Instance{}, fmt.Errorf("instance: proxy URL %q: want an https URL without query or fragment", proxyURL)
+	}
+	i.ProxyURL = u.String()
+	i.Issuer = i.ProxyURL
+	i.JWKSURL = i.ProxyURL + "/.well-known/jwks.json"
+	return i, nil
+}
+
+// FrontendAPIURL is where the Frontend API is reached: the proxy if there is one.
+func (i Instance) FrontendAPIURL() string {
+	if i.ProxyURL != "" {
+		return i.ProxyURL
+	}
+	return "https://" + i.FrontendAPI
 }
 
 // FromFrontendAPI builds the Instance for a Frontend API host (host[:port]).

@@ -14,12 +14,12 @@ func TestFromPublishableKey(t *testing.T) {
 		pk   string
 		want Instance // zero means: must fail with ErrMalformedKey
 	}{
-		{"test key", "pk_test_" + b64("clerk.example.com$"), Instance{"clerk.example.com", "https://clerk.example.com", "https://clerk.example.com/.well-known/jwks.json", false}},
-		{"live key", "pk_live_" + b64("clerk.example.com$"), Instance{"clerk.example.com", "https://clerk.example.com", "https://clerk.example.com/.well-known/jwks.json", true}},
-		{"dev instance host", "pk_test_" + b64("inspired-puma-74.clerk.accounts.dev$"), Instance{"inspired-puma-74.clerk.accounts.dev", "https://inspired-puma-74.clerk.accounts.dev", "https://inspired-puma-74.clerk.accounts.dev/.well-known/jwks.json", false}},
-		{"loopback with port", "pk_test_" + b64("127.0.0.1:8443$"), Instance{"127.0.0.1:8443", "https://127.0.0.1:8443", "https://127.0.0.1:8443/.well-known/jwks.json", false}},
-		{"padding accepted", "pk_test_" + base64.StdEncoding.EncodeToString([]byte("clerk.example.com$")), Instance{"clerk.example.com", "https://clerk.example.com", "https://clerk.example.com/.well-known/jwks.json", false}},
-		{"surrounding space", " pk_test_" + b64("clerk.example.com$") + "\n", Instance{"clerk.example.com", "https://clerk.example.com", "https://clerk.example.com/.well-known/jwks.json", false}},
+		{"test key", "pk_test_" + b64("clerk.example.com$"), Instance{"clerk.example.com", "https://clerk.example.com", "https://clerk.example.com/.well-known/jwks.json", false, ""}},
+		{"live key", "pk_live_" + b64("clerk.example.com$"), Instance{"clerk.example.com", "https://clerk.example.com", "https://clerk.example.com/.well-known/jwks.json", true, ""}},
+		{"dev instance host", "pk_test_" + b64("inspired-puma-74.clerk.accounts.dev$"), Instance{"inspired-puma-74.clerk.accounts.dev", "https://inspired-puma-74.clerk.accounts.dev", "https://inspired-puma-74.clerk.accounts.dev/.well-known/jwks.json", false, ""}},
+		{"loopback with port", "pk_test_" + b64("127.0.0.1:8443$"), Instance{"127.0.0.1:8443", "https://127.0.0.1:8443", "https://127.0.0.1:8443/.well-known/jwks.json", false, ""}},
+		{"padding accepted", "pk_test_" + base64.StdEncoding.EncodeToString([]byte("clerk.example.com$")), Instance{"clerk.example.com", "https://clerk.example.com", "https://clerk.example.com/.well-known/jwks.json", false, ""}},
+		{"surrounding space", " pk_test_" + b64("clerk.example.com$") + "\n", Instance{"clerk.example.com", "https://clerk.example.com", "https://clerk.example.com/.well-known/jwks.json", false, ""}},
 
 		{"empty", "", Instance{}},
 		{"no prefix", b64("clerk.example.com$"), Instance{}},
@@ -109,5 +109,40 @@ func TestFromFrontendAPI(t *testing.T) {
 	}
 	if _, err := FromFrontendAPI("https://clerk.example.com", false); err == nil {
 		t.Fatal("a URL with a scheme was accepted as a host")
+	}
+}
+
+func TestBehindProxy(t *testing.T) {
+	base, err := FromPublishableKey(PublishableKeyFor("clerk.example.com", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		proxy, issuer, jwks, fapi string
+		bad                       bool
+	}{
+		{proxy: "https://example.com/__clerk/", issuer: "https://example.com/__clerk", jwks: "https://example.com/__clerk/.well-known/jwks.json", fapi: "https://example.com/__clerk"},
+		{proxy: "https://proxy.example.com", issuer: "https://proxy.example.com", jwks: "https://proxy.example.com/.well-known/jwks.json", fapi: "https://proxy.example.com"},
+		{proxy: "http://example.com/__clerk", bad: true},
+		{proxy: "/__clerk", bad: true},
+		{proxy: "https://example.com/__clerk?x=1", bad: true},
+	}
+	for _, tc := range tests {
+		got, err := base.BehindProxy(tc.proxy)
+		if tc.bad {
+			if err == nil {
+				t.Errorf("%q: accepted", tc.proxy)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tc.proxy, err)
+		}
+		if got.Issuer != tc.issuer || got.JWKSURL != tc.jwks || got.FrontendAPIURL() != tc.fapi || got.FrontendAPI != "clerk.example.com" {
+			t.Errorf("%q: %+v", tc.proxy, got)
+		}
+	}
+	if base.FrontendAPIURL() != "https://clerk.example.com" {
+		t.Errorf("no proxy: %s", base.FrontendAPIURL())
 	}
 }

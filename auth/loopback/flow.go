@@ -43,6 +43,20 @@ func (r Result) Err() error {
 	return newProviderError(r.ErrorCode)
 }
 
+// ShownErr is the failure the window should show: Err, except for the codes
+// ClerkJS treats as a hand-over (external_account_not_found continues as a
+// sign-up, external_account_exists as a sign-in; clerk/javascript
+// packages/clerk-js/src/core/clerk.ts _handleRedirectCallback), which are not
+// errors for the person.
+func (r Result) ShownErr() error {
+	err := r.Err()
+	var pe *ProviderError
+	if errors.As(err, &pe) && pe.Transfer {
+		return nil
+	}
+	return err
+}
+
 // String redacts the nonce and the callback URL (which holds the secret path), so a
 // Result can be logged or printed without leaking them.
 func (r Result) String() string {

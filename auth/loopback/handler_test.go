@@ -248,3 +248,24 @@ func TestSanitizeCode(t *testing.T) {
 }
 
 func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }
+
+func TestShownErrSkipsTransfers(t *testing.T) {
+	tests := []struct {
+		res   Result
+		shown bool
+	}{
+		{Result{}, false},
+		{Result{Failed: true, ErrorCode: "oauth_access_denied"}, true},
+		{Result{Failed: true, ErrorCode: ""}, true},
+		{Result{Failed: true, ErrorCode: "external_account_not_found"}, false},
+		{Result{Failed: true, ErrorCode: "external_account_exists"}, false},
+	}
+	for _, tc := range tests {
+		if got := tc.res.ShownErr() != nil; got != tc.shown {
+			t.Errorf("%v: shown %v, want %v", tc.res, got, tc.shown)
+		}
+		if tc.res.Failed && tc.res.Err() == nil {
+			t.Errorf("%v: Err lost the failure", tc.res)
+		}
+	}
+}

@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"time"
 
 	"deskclerk/auth/apiclient"
 	"deskclerk/auth/browseropen"
+	"deskclerk/auth/clerkclock"
 	"deskclerk/auth/deeplink"
 	"deskclerk/auth/gateway"
 	"deskclerk/auth/instance"
@@ -53,6 +55,7 @@ type Service struct {
 	OAuth          OAuthTransport    // social sign-in through the system browser
 	// Redirect is OAuth's kind: config.RedirectScheme or config.RedirectLoopback.
 	Redirect string
+	Clock    *clerkclock.Clock // Clerk's time, learnt from Frontend API responses
 	scheme   *deeplink.Manager // the URL-scheme transport, when Redirect is RedirectScheme
 	log      *slog.Logger
 }
@@ -114,14 +117,17 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 			cfg.APIURL = l.APIURL()
 		}
 	} else {
-		inst, err := instance.FromPublishableKey(cfg.PublishableKey)
+		inst, err := instanceFor(cfg)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", config.EnvPublishableKey, err)
+			return nil, err
 		}
 		s.Instance, s.PublishableKey = inst, cfg.PublishableKey
-		fapiURL = "https://" + inst.FrontendAPI
+		fapiURL = inst.FrontendAPIURL()
 	}
 	s.Config = cfg
+	// The desktop's clock may be wrong; time claims are checked against Clerk's.
+	// (An API server keeps checking against its own clock, which NTP keeps right.)
+	s.Clock = clerkclock.New(nil)
 
 	var err error
 	if s.Verifier, err = verify.New(ctx, verify.Config{
@@ -129,6 +135,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 		JWKSURL:           s.Instance.JWKSURL,
 		AuthorizedParties: cfg.AuthorizedParties,
 		AZP:               verify.AZPOptional, // FAPI through the gateway mints tokens without azp (no Origin)
+		Now:               s.Clock.Now,
 		Logger:            log.With("component", "verify"),
 	}); err != nil {
 		s.Close()
@@ -145,7 +152,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 	s.Snapshots = <-snapDone
 
 	up, _ := url.Parse(fapiURL)
-	if s.Gateway, err = gateway.New(gateway.Options{Upstream: up, Store: s.Store, Key: cfg.GatewayKey, Logger: log.With("component", "gateway")}); err != nil {
+	if s.Gateway, err = gateway.New(gateway.Options{
+		Upstream: up, Store: s.Store, Key: cfg.GatewayKey, Logger: log.With("component", "gateway"),
+		Clock: s.Clock, UserAgent: UserAgent(cfg.Version),
+	}); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -205,6 +215,30 @@ func (s *Service) LaunchArgs(args []string) bool {
 	return s.scheme.Deliver(args)
 }
 
+// instanceFor is the Clerk instance a configuration with a publishable key names,
+// reached through its Clerk proxy when one is configured.
+func instanceFor(cfg config.Config) (instance.Instance, error) {
+	inst, err := instance.FromPublishableKey(cfg.PublishableKey)
+	if err != nil {
+		return instance.Instance{}, fmt.Errorf("%s: %w", config.EnvPublishableKey, err)
+	}
+	if cfg.ProxyURL != "" {
+		if inst, err = inst.BehindProxy(cfg.ProxyURL); err != nil {
+			return instance.Instance{}, fmt.Errorf("%s: %w", config.EnvProxyURL, err)
+		}
+	}
+	return inst, nil
+}
+
+// UserAgent is the app's product token for the Frontend API, e.g.
+// "DeskClerk/1.4.0 (linux; amd64)"; the gateway appends the webview's.
+func UserAgent(version string) string {
+	if version == "" {
+		version = "dev"
+	}
+	return fmt.Sprintf("DeskClerk/%s (%s; %s)", version, runtime.GOOS, runtime.GOARCH)
+}
+
 // Close stops the verifier's refreshes and the local stand-in.
 func (s *Service) Close() {
 	if s.OAuth != nil {
@@ -224,14 +258,24 @@ func (s *Service) Close() {
 	}
 }
 
-// SignedOut removes the stored client token (the gateway does so as FAPI confirms
-// the sign-out; this covers sign-outs that never reached FAPI) and the session snapshot.
-func (s *Service) SignedOut(ctx context.Context) error {
+// SignedOut is called once the page has signed out. It keeps the client token:
+// the client outlives sign-out in Clerk (clerk/javascript
+// packages/clerk-js/src/core/clerk.ts signOut removes only sessions), and it is
+// what lets Client Trust recognise this device at the next password sign-in.
+// Sessions that FAPI did not end (offline) are ended by Clerk when the client
+// next talks to it with a sign-out, or expire; ForgetDevice drops the token.
+// The session snapshot goes in either case.
+func (s *Service) SignedOut(ctx context.Context) error { return s.ForgetSnapshot(ctx) }
+
+// ForgetDevice deletes the stored client token ("Sign out and forget this
+// device"), and the snapshot: the next sign-in starts a new client, which Clerk
+// treats as a new device (Client Trust asks for a code again).
+func (s *Service) ForgetDevice(ctx context.Context) error {
 	snapErr := s.ForgetSnapshot(ctx)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.Store.Delete(ctx); err != nil && !errors.Is(err, keychain.ErrNotFound) {
-		return fmt.Errorf("forget the sign-in: %w", err)
+		return fmt.Errorf("forget this device: %w", err)
 	}
 	return snapErr
 }

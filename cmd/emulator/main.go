@@ -27,6 +27,9 @@
 //	                    repeatable; default deskclerk://oauth-callback when -production is given
 //	-multi-session      a multi-session instance: several accounts signed in on one client
 //	-clock-offset D     shift the emulator's clock (and Date header) by D, e.g. 10s or -1m
+//	-cookie-expires-within D  clients' cookie_expires_at this close (e.g. 168h), so ClerkJS touches the client
+//	-api-keys           advertise user API keys (the emulator serves none; for the app's API-keys page test)
+//	-client-trust=false turn Client Trust off (on by default, as for new Clerk applications)
 //
 // It stops on SIGINT or SIGTERM. Verification codes "emailed" by the emulator
 // appear in its log; addresses containing +clerk_test take the code 424242.
@@ -86,6 +89,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	})
 	multiSession := fs.Bool("multi-session", false, "a multi-session instance (several accounts on one client)")
 	clockOffset := fs.Duration("clock-offset", 0, "shift the emulator's clock by this much (e.g. 10s)")
+	cookieWithin := fs.Duration("cookie-expires-within", 0, "clients' cookie_expires_at this far away (default a year)")
+	apiKeys := fs.Bool("api-keys", false, "advertise user API keys in the environment")
+	clientTrust := fs.Bool("client-trust", true, "ask for an emailed code on a password sign-in from a new client")
 	var parties []string
 	fs.Func("authorized-party", "extra origin the demo API accepts as azp (repeatable)", func(v string) error {
 		if v = strings.TrimSpace(v); v == "" {
@@ -136,6 +142,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Dir: *dir, Addr: *addr, APIAddr: *apiAddr, AuthorizedParties: parties, Logger: logger,
 		Production: *production, RedirectAllowlist: allow,
 		MultiSession: *multiSession, ClockOffset: *clockOffset,
+		NoClientTrust: !*clientTrust, CookieExpiresWithin: *cookieWithin, APIKeys: *apiKeys,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, err)

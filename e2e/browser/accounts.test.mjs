@@ -51,7 +51,7 @@ async function openUserMenu(page) {
 test('add an account, switch, restart, sign out of one, sign out of all', async () => {
   const [ada, grace] = users;
   let { page, errors } = await openApp();
-  await signIn(page, ada);
+  await signIn(page, ada, join(dir, 'emu'));
   await shownAs(page, ada.email);
   await whoAmI(page, ada.email);
 
@@ -59,7 +59,7 @@ test('add an account, switch, restart, sign out of one, sign out of all', async 
   await openUserMenu(page);
   await page.click('.cl-userButtonPopoverActionButton__addAccount');
   await page.waitForFunction(() => document.body.dataset.screen === 'add-account', null, { timeout: 15000 });
-  await signIn(page, grace);
+  await signIn(page, grace, join(dir, 'emu'));
   await shownAs(page, grace.email);
   assert.match(await page.innerText('#accounts-count'), /2 accounts/);
   await whoAmI(page, grace.email);
@@ -97,7 +97,7 @@ test('add an account, switch, restart, sign out of one, sign out of all', async 
   // Add grace again with the app's own button, then "Sign out of all accounts".
   await page.click('#add-account');
   await page.waitForFunction(() => document.body.dataset.screen === 'add-account', null, { timeout: 15000 });
-  await signIn(page, grace);
+  await signIn(page, grace, join(dir, 'emu'));
   await shownAs(page, grace.email);
   await page.click('#sign-out-all');
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, launchBrowser, startEmulator } from './devapp.mjs';
+import { startApp, launchBrowser, startEmulator, mailboxCode } from './devapp.mjs';
 
 const N = Number(process.env.N || 300);
 const dir = mkdtempSync(join(tmpdir(), 'deskclerk-bench-'));
@@ -25,7 +25,13 @@ async function fapiCall(path, form) {
   return res.json();
 }
 const si = await fapiCall('/v1/client/sign_ins', { identifier: users[0].email });
-const done = await fapiCall(`/v1/client/sign_ins/${si.response.id}/attempt_first_factor`, { strategy: 'password', password: users[0].password });
+let done = await fapiCall(`/v1/client/sign_ins/${si.response.id}/attempt_first_factor`, { strategy: 'password', password: users[0].password });
+if (done.response.status === 'needs_client_trust') { // a new client: Client Trust's emailed code
+  const since = Date.now() - 1000;
+  await fapiCall(`/v1/client/sign_ins/${si.response.id}/prepare_second_factor`, { strategy: 'email_code' });
+  const code = await mailboxCode(join(dir, 'emu'), users[0].email, since);
+  done = await fapiCall(`/v1/client/sign_ins/${si.response.id}/attempt_second_factor`, { strategy: 'email_code', code });
+}
 const { jwt } = await fapiCall(`/v1/client/sessions/${done.response.created_session_id}/tokens`, { organization_id: '' });
 
 const app = await startApp({ DESKCLERK_EMULATOR_URL: fapi, DESKCLERK_API_URL: apiURL }, dir);

@@ -1,7 +1,7 @@
 // Starts the dev-tagged Desk Clerk binary (real Go bindings, served over HTTP on
 // loopback) under a private Xvfb, for Playwright to drive with Debian's Chromium.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, mkdirSync, writeFileSync, chmodSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -110,9 +110,9 @@ export async function seedEmulator(dir) {
 }
 
 // startEmulator runs a standalone emulator (so a test can stop and restart it).
-export async function startEmulator(dir, { addr = '127.0.0.1:0', apiAddr = '127.0.0.1:0' } = {}) {
+export async function startEmulator(dir, { addr = '127.0.0.1:0', apiAddr = '127.0.0.1:0', args = [] } = {}) {
   const ready = join(dir, `ready-${Date.now()}.json`);
-  const em = spawn(bin('emulator'), ['-dir', dir, '-addr', addr, '-api-addr', apiAddr, '-ready-file', ready, '-log-level', 'warn'], { stdio: 'ignore' });
+  const em = spawn(bin('emulator'), ['-dir', dir, '-addr', addr, '-api-addr', apiAddr, '-ready-file', ready, '-log-level', 'warn', ...args], { stdio: 'ignore' });
   const deadline = Date.now() + 30000;
   while (!existsSync(ready)) {
     if (Date.now() > deadline || em.exitCode !== null) throw new Error('emulator did not start');
@@ -193,12 +193,33 @@ export function forgetClientToken() {
   try { execFileSync('secret-tool', ['clear', 'service', keychainService], { stdio: 'ignore' }); } catch {}
 }
 
-// signIn signs user in through Clerk's prebuilt card and waits for the signed-in screen.
-export async function signIn(page, user) {
+// mailboxCode reads the last code the emulator with state in emuDir "emailed" to
+// address (emulator.MailboxFile), waiting for it to arrive after since (ms).
+export async function mailboxCode(emuDir, address, since = 0) {
+  const file = join(emuDir, 'mailbox', address.toLowerCase());
+  for (const deadline = Date.now() + 10000; ; await new Promise((r) => setTimeout(r, 50))) {
+    if (existsSync(file) && statSync(file).mtimeMs >= since) return readFileSync(file, 'utf8').trim();
+    if (Date.now() > deadline) throw new Error(`no code for ${address} in ${file}`);
+  }
+}
+
+// signIn signs user in through Clerk's prebuilt card and waits for the signed-in
+// screen. When Client Trust asks for the emailed code (a client this user has not
+// signed in on), it types the code from the emulator's mailbox in emuDir. It
+// reports whether the code was asked.
+export async function signIn(page, user, emuDir) {
   await page.waitForSelector('input[name=identifier]', { timeout: 30000 });
   await page.fill('input[name=identifier]', user.email);
   await page.click('.cl-formButtonPrimary');
   await page.fill('input[name=password]', user.password);
+  const since = Date.now() - 1000; // mtime resolution
   await page.click('.cl-formButtonPrimary');
-  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in' || location.hash.includes('client-trust'), null, { timeout: 20000 });
+  const asked = await page.evaluate(() => document.body.dataset.screen !== 'signed-in');
+  if (asked) {
+    await page.waitForSelector('.cl-otpCodeFieldInput, input[autocomplete=one-time-code]', { timeout: 15000 });
+    await page.keyboard.type(await mailboxCode(emuDir, user.email, since));
+    await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
+  }
+  return asked;
 }

@@ -33,7 +33,7 @@ test('identity service down while signed in: offline, not signed out, and back',
   cleanup(() => browser.close());
   const page = await browser.newPage();
   await page.goto(app.url);
-  await signIn(page, users[0]);
+  await signIn(page, users[0], join(dir, 'emu'));
   await page.waitForFunction(() => document.getElementById('api-result').textContent.includes('user_'));
   const stored = keychainSecrets('__clerk_client_jwt');
   assert.ok(stored.length > 0);
@@ -91,7 +91,7 @@ test('protected API failing: errors are shown, a retry works, bad tokens are nev
   cleanup(() => browser.close());
   const page = await browser.newPage();
   await page.goto(app.url);
-  await signIn(page, users[0]);
+  await signIn(page, users[0], join(dir, 'emu'));
 
   await page.waitForFunction(() => /500/.test(document.getElementById('api-error').textContent), null, { timeout: 20000 });
   assert.match(await page.textContent('#api-error-text'), /The API had a problem \(500: database on fire\)/);

@@ -117,7 +117,7 @@ test('sign up, sign out: the sign-in card is there (no blank window)', async () 
 test('Manage account: add and verify an email, make it primary, new password, avatar, rename', async (t) => {
   const { page, errors } = await openApp();
   const ada = em.info.demo_users.find((u) => u.email === 'ada@example.com');
-  await signIn(page, ada);
+  await signIn(page, ada, join(dir, 'emu'));
   await page.waitForSelector('#api-answer', { timeout: 20000 });
   await openAccount(page);
   await page.screenshot({ path: artifact('newuser-account.png') });
@@ -175,7 +175,7 @@ test('Manage account: add and verify an email, make it primary, new password, av
   await closeAccount(page);
 
   await signOut(page);
-  await signIn(page, { email: newEmail, password: 'a-brand-new-password-7' });
+  await signIn(page, { email: newEmail, password: 'a-brand-new-password-7' }, join(dir, 'emu'));
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -183,7 +183,7 @@ test('Manage account: add and verify an email, make it primary, new password, av
 test('an API call with the identity service gone and the token expired: a clear message in time, buttons back', async () => {
   const { page } = await openApp();
   if (await page.evaluate(() => document.body.dataset.screen) !== 'signed-in') {
-    await signIn(page, em.info.demo_users.find((u) => u.email === 'grace@example.com'));
+    await signIn(page, em.info.demo_users.find((u) => u.email === 'grace@example.com'), join(dir, 'emu'));
   }
   await page.waitForSelector('#api-answer', { timeout: 20000 });
   await em.stop();

@@ -70,7 +70,7 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
   await page.goto(app.url);
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out');
 
-  await signIn(page, ada);
+  assert.equal(await signIn(page, ada, join(dir, 'emu')), true, 'Client Trust asks a new device for the emailed code');
   assert.equal(await page.innerText('#profile-name'), `${ada.first_name} ${ada.last_name}`);
   assert.equal(await page.innerText('#profile-email'), ada.email);
   // The account button loads Clerk's UI only when pressed; then the account dialog opens.
@@ -122,14 +122,30 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
   await page.reload();
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-in', null, { timeout: 20000 });
 
-  // Sign out: signed-out screen, keychain entry gone, web storage empty.
+  // Sign out: signed-out screen, web storage empty; the client token stays in the
+  // keychain (Clerk keeps the client), and restores nobody.
   await page.click('#sign-out');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
+  assert.ok(keychainSecrets().length >= 1, 'sign-out keeps the client token');
+  assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 20000 });
+
+  // The same device signs in again with the password alone (Client Trust knows it).
+  assert.equal(await signIn(page, ada, join(dir, 'emu')), false, 'a returning device is not asked for a code');
+  await page.screenshot({ path: artifact('browser-signed-in-forget.png') });
+
+  // "Sign out and forget this device": the token is gone, and the next sign-in is a new device.
+  await page.click('#forget-device');
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
   assert.deepEqual(keychainSecrets(), []);
   assert.deepEqual(keychainSecrets(undefined, 'deskclerk'), [releaseSignIn], "the release build's sign-in was not touched");
   assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
   await page.reload();
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 20000 });
+  assert.equal(await signIn(page, ada, join(dir, 'emu')), true, 'a forgotten device is asked for the code again');
+  await page.click('#sign-out');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -219,7 +235,7 @@ test('social sign-in: cancel, and no browser (copy the address, finish by hand)'
 test('connect a GitHub account from Manage account, then remove it', async () => {
   const ada = users[0];
   const { page } = await openApp();
-  await signIn(page, ada);
+  await signIn(page, ada, join(dir, 'emu'));
   await page.click('.cl-userButtonTrigger');
   await page.click('.cl-userButtonPopoverActionButton__manageAccount');
   await page.waitForSelector('.cl-userProfile-root, .cl-modalContent', { timeout: 15000 });

@@ -84,7 +84,7 @@ func TestDoctor(t *testing.T) {
 	defer em.Close()
 
 	// ada and grace signed in on one client, stored where the app keeps it.
-	fc := &fapiclient.Client{Base: em.FrontendAPIURL()}
+	fc := &fapiclient.Client{Base: em.FrontendAPIURL(), Code: em.LastEmailCode}
 	users := em.DemoUsers()
 	for _, u := range users {
 		if _, err := fc.SignIn(u.Email, u.Password); err != nil {

@@ -91,7 +91,7 @@ func TestSnapshotOfflineAndEndedElsewhere(t *testing.T) {
 	}
 
 	// Signed in from another process's sign-in: the client token in the keychain.
-	fc := &fapiclient.Client{Base: em.FrontendAPIURL()}
+	fc := &fapiclient.Client{Base: em.FrontendAPIURL(), Code: em.LastEmailCode}
 	if _, err := fc.SignIn(user.Email, user.Password); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestSnapshotOfflineAndEndedElsewhere(t *testing.T) {
 	quit(t, app)
 
 	// 4. Revoked from another device while the app is closed: the next start says so.
-	other := &fapiclient.Client{Base: em.FrontendAPIURL()}
+	other := &fapiclient.Client{Base: em.FrontendAPIURL(), Code: em.LastEmailCode}
 	otherSID, err := other.SignIn(user.Email, user.Password)
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,9 @@ type Client struct {
 	Base  string // e.g. http://127.0.0.1:41234
 	Token string // the client token, updated from every response
 	HTTP  *http.Client
+	// Code reads the code emailed to an address, for Client Trust's step on a new
+	// client (the emulator's LastEmailCode). Nil: such a sign-in fails.
+	Code func(email string) (string, bool)
 }
 
 func (c *Client) do(method, path string, form url.Values, out any) error {
@@ -72,8 +75,21 @@ func (c *Client) SignIn(email, password string) (string, error) {
 	if err := c.do("POST", "/v1/client/sign_ins", url.Values{"identifier": {email}}, &r); err != nil {
 		return "", err
 	}
-	if err := c.do("POST", "/v1/client/sign_ins/"+r.Response.ID+"/attempt_first_factor", url.Values{"strategy": {"password"}, "password": {password}}, &r); err != nil {
+	id := r.Response.ID
+	if err := c.do("POST", "/v1/client/sign_ins/"+id+"/attempt_first_factor", url.Values{"strategy": {"password"}, "password": {password}}, &r); err != nil {
 		return "", err
+	}
+	if r.Response.Status == "needs_client_trust" && c.Code != nil {
+		if err := c.do("POST", "/v1/client/sign_ins/"+id+"/prepare_second_factor", url.Values{"strategy": {"email_code"}}, &r); err != nil {
+			return "", err
+		}
+		code, ok := c.Code(email)
+		if !ok {
+			return "", fmt.Errorf("no code was emailed to %s", email)
+		}
+		if err := c.do("POST", "/v1/client/sign_ins/"+id+"/attempt_second_factor", url.Values{"strategy": {"email_code"}, "code": {code}}, &r); err != nil {
+			return "", err
+		}
 	}
 	if r.Response.Status != "complete" || r.Response.CreatedSessionID == "" {
 		return "", fmt.Errorf("sign-in ended %q", r.Response.Status)

@@ -2,6 +2,10 @@
 import { Health } from '../wailsjs/go/main/App';
 import { $ } from './ui.js';
 
+function formatOffset(s) {
+  return s >= 3600 ? `${Math.round(s / 360) / 10} h` : s >= 60 ? `${Math.round(s / 60)} min` : `${s} s`;
+}
+
 export async function updateStatusLine(signedIn) {
   try {
     const h = await Health();
@@ -18,5 +22,10 @@ export async function updateStatusLine(signedIn) {
       $('st-api').classList.remove('warn');
     }
     if (!h.identity.online && signedIn) $('st-session').textContent = 'Session: signed in (offline)';
+    // Tokens are checked against Clerk's time, so sign-in works; say so anyway.
+    const off = Math.round(h.clock?.offsetSeconds || 0);
+    $('st-clock').hidden = !h.clock?.large;
+    $('st-clock').textContent = `Clock: this computer is ${formatOffset(Math.abs(off))} ${off > 0 ? 'behind' : 'ahead of'} Clerk`;
+    $('st-clock').title = 'Desk Clerk checks sign-in times against Clerk\'s clock; other apps may fail. Set the system clock to update automatically.';
   } catch { /* the status line is best effort */ }
 }

@@ -1,7 +1,7 @@
 // ClerkJS in native mode, bundled (no remote script). Its Frontend API calls go to
 // the Go gateway on the page's own origin; the client token never reaches this page.
 import { Clerk } from '@clerk/clerk-js/no-rhc';
-import { Ready, RememberSession, SessionEnded, SignedOut } from '../wailsjs/go/main/App';
+import { ForgetDevice, Ready, RememberSession, SessionEnded, SignedOut } from '../wailsjs/go/main/App';
 import { $, afterPaint, el, showErrors, showScreen } from './ui.js';
 import { loadProfile } from './api.js';
 import { oauthTransport } from './oauth.js';
@@ -45,9 +45,9 @@ export async function startClerk(status, opts = {}) {
   emulatorMode = status.mode === 'emulator';
   // ClerkJS derives request URLs from proxyUrl's origin, which is opaque ("null") for
   // the wails:// scheme; give it an http placeholder and send each request back to
-  // the page's own origin, where the gateway answers.
-  const httpPage = /^https?:$/.test(location.protocol);
-  const proxyUrl = (httpPage ? location.origin : 'http://wails.localhost') + status.proxyPath;
+  // the page's own origin, where the gateway answers. The dev server's page uses the
+  // same placeholder, so it runs the desktop's code paths.
+  const proxyUrl = 'http://wails.localhost' + status.proxyPath;
   const key = gatewayKey();
   clerk ??= new Clerk(status.publishableKey, { proxyUrl });
   clerk.__internal_onBeforeRequest((req) => {
@@ -57,6 +57,12 @@ export async function startClerk(status, opts = {}) {
     req.headers = new Headers(req.headers);
     req.headers.set('X-Deskclerk-Gateway-Key', key);
   });
+  // The window never leaves the app's page: ClerkJS navigates to other origins
+  // (the placeholder among them) through this hook, and to its own through the
+  // router options below.
+  clerk.__internal_windowNavigate = (to) => {
+    if (!keepWindow(to)) console.warn('Desk Clerk: a navigation away from the app was refused');
+  };
 
   try {
     await clerk.load({
@@ -64,8 +70,8 @@ export async function startClerk(status, opts = {}) {
       standardBrowser: false,
       telemetry: false,
       // The app is one page: after sign-in or sign-out, re-render instead of navigating.
-      routerPush: () => {},
-      routerReplace: () => {},
+      routerPush: (to) => { keepWindow(to); },
+      routerReplace: (to) => { keepWindow(to); },
       __internal_oauthTransport: oauthTransport,
       // Clerk's dialogs (Manage account) fit the window with a margin at every size.
       appearance: { elements: { modalContent: { maxHeight: 'calc(100vh - 32px)', marginBottom: '16px' } } },
@@ -88,6 +94,21 @@ export async function startClerk(status, opts = {}) {
     // Native mode does not touch the session on focus by itself; keep it alive.
     clerk.session?.touch().catch(() => {});
   });
+}
+
+// keepWindow handles a navigation ClerkJS asks for without leaving the page. The
+// one that matters is the client touch (<proxyUrl>/v1/client/touch?redirect_url=…,
+// sent when Clerk says the client's cookie expires within 8 days: clerk.ts
+// #decorateUrlWithTouch): it is made in the background through the gateway. It
+// reports whether the navigation was one the app expects.
+function keepWindow(to) {
+  let u;
+  try { u = new URL(String(to), location.href); } catch { return false; }
+  if (u.pathname.endsWith('/v1/client/touch')) {
+    fetch(u.pathname + u.search, { credentials: 'omit', redirect: 'manual', headers: { 'X-Deskclerk-Gateway-Key': gatewayKey() } }).catch(() => {});
+    return true;
+  }
+  return u.origin === location.origin || u.protocol === 'wails:';
 }
 
 function render() {
@@ -153,7 +174,9 @@ function userMenu(id) {
   userButtonMounted = true;
   loadClerkUI();
   $('user-button').replaceChildren();
-  clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href, signInUrl: '#add-account' });
+  // API-key requests go outside /v1 with their own bearer, which the gateway does not
+  // forward (it only speaks the Frontend API): no API keys page.
+  clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href, signInUrl: '#add-account', userProfileProps: { apiKeysProps: { hide: true } } });
 }
 
 // explainSignedOut: signed out without asking (expired, revoked elsewhere, device
@@ -167,7 +190,7 @@ async function explainSignedOut(sid) {
 
 function openAccount() {
   loadClerkUI();
-  clerk.openUserProfile();
+  clerk.openUserProfile({ apiKeysProps: { hide: true } });
 }
 
 async function showSignedOut() {
@@ -202,7 +225,7 @@ function showSignedIn(user) {
   // The call goes out before the screen is built; the answer lands in it.
   const me = loadProfile(clerk);
   const id = displayFields(user, clerk.session);
-  showScreen('signed-in', signedInScreen(id, { onSignOut: signOut, onDone: refreshHealth }));
+  showScreen('signed-in', signedInScreen(id, { onSignOut: () => signOut(false), onForget: () => signOutAll(true), onDone: refreshHealth }));
   const accounts = accountControls(clerk, signOutAll);
   if (accounts) $('profile')?.querySelector('div')?.append(accounts);
   userMenu(id);
@@ -215,7 +238,7 @@ function showSignedIn(user) {
 // signOut ends the active account's session; with other accounts signed in on this
 // device (multi-session) they stay, and the most recent becomes active.
 export async function signOut() {
-  if (!multiSession(clerk) || (clerk.client?.signedInSessions?.length || 0) < 2) return signOutAll();
+  if (!multiSession(clerk) || (clerk.client?.signedInSessions?.length || 0) < 2) return signOutAll(false);
   const btn = $('sign-out');
   if (btn) { btn.disabled = true; btn.textContent = 'Signing out…'; }
   try {
@@ -226,17 +249,26 @@ export async function signOut() {
   }
 }
 
-async function signOutAll() {
+// signOutAll ends every session. The client token stays in the keychain (Clerk
+// keeps the client, and Client Trust recognises this device by it) unless the
+// person asks to forget this device, or Clerk could not be told: then a kept token
+// would sign them back in at the next start.
+async function signOutAll(forget = false) {
   signingOutAll();
   signingOut = true;
-  const btn = $('sign-out');
-  if (btn) { btn.disabled = true; btn.textContent = 'Signing out…'; }
+  for (const id of ['sign-out', 'forget-device']) {
+    const b = $(id);
+    if (b) b.disabled = true;
+  }
+  const btn = $(forget ? 'forget-device' : 'sign-out');
+  if (btn) btn.textContent = 'Signing out…';
   try {
     await clerk.signOut();
   } catch (err) {
     showErrors([`Sign-out did not reach Clerk (${err?.errors?.[0]?.message || err?.message || err}); this device has forgotten you anyway.`]);
+    forget = true;
   }
-  await SignedOut().catch((err) => showErrors([`Could not clear the keychain: ${err}`]));
+  await (forget ? ForgetDevice() : SignedOut()).catch((err) => showErrors([`Could not clear the keychain: ${err}`]));
   try { localStorage.clear(); sessionStorage.clear(); } catch { /* storage may be unavailable */ }
   remembered = '';
   render();

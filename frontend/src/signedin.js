@@ -25,7 +25,7 @@ export function displayFields(user, session) {
 
 // signedInScreen builds the screen for identity; onSignOut and onAccount are
 // called from its buttons, onDone after each API call.
-export function signedInScreen(identity, { onSignOut, onDone }) {
+export function signedInScreen(identity, { onSignOut, onForget, onDone }) {
   const avatar = el('img', { class: 'avatar', id: 'profile-avatar', alt: '', src: identity.imageUrl || undefined });
   avatar.onerror = () => avatar.removeAttribute('src'); // offline: a plain circle
   const profile = el('section', { class: 'card profile', id: 'profile' },
@@ -35,7 +35,10 @@ export function signedInScreen(identity, { onSignOut, onDone }) {
       el('p', { id: 'profile-email' }, identity.email),
       el('p', { id: 'session-note', class: 'session-note', hidden: true }),
     ),
-    el('button', { class: 'ghost', id: 'sign-out', onclick: onSignOut }, 'Sign out'),
+    el('div', { class: 'actions' },
+      el('button', { class: 'ghost', id: 'sign-out', onclick: onSignOut }, 'Sign out'),
+      el('button', { class: 'ghost', id: 'forget-device', title: 'The next sign-in on this computer is treated as a new device.', onclick: onForget }, 'Sign out and forget this device'),
+    ),
   );
   return el('div', { class: 'stack' }, profile, apiPanel(ref, onDone));
 }
@@ -52,8 +55,10 @@ export function setSessionNote(state, text) {
   const why = state === 'offline' ? 'Needs the sign-in service, which cannot be reached right now.'
     : state === 'confirming' ? 'Available once your session is confirmed.' : '';
   setNetworkActions(!state, why);
-  const so = $('sign-out');
-  if (so) { so.disabled = !!state; so.title = why; }
+  for (const id of ['sign-out', 'forget-device']) {
+    const so = $(id);
+    if (so) { so.disabled = !!state; so.title = why; }
+  }
   const acct = $('account-open');
   if (acct) { acct.disabled = !!state; acct.title = why || 'Manage your account'; }
 }

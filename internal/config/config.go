@@ -28,6 +28,7 @@ import (
 var (
 	buildPublishableKey string
 	buildAPIURL         string
+	buildProxyURL       string
 	buildChannel        = "development"
 	buildVersion        = "dev"
 	// buildURLScheme is the app's URL scheme for social sign-in redirects
@@ -66,6 +67,7 @@ const (
 	SourceBuiltIn Source = "built-in"    // the default, or a value stamped in at build time
 	SourceDotenv  Source = ".env"        // the .env file
 	SourceEnv     Source = "environment" // the process environment
+	EnvProxyURL          = "CLERK_PROXY_URL"
 )
 
 // ErrNoKeyInRelease is returned when a release build has no publishable key:
@@ -89,6 +91,7 @@ type Config struct {
 	EmulatorMultiSession bool   // the built-in emulator runs a multi-session instance
 	OAuthPort            int    // fixed loopback port for social sign-in; 0 means ephemeral
 	OAuthRedirect        string // RedirectScheme, RedirectLoopback, or "" to decide per instance
+	ProxyURL             string // the instance's Clerk proxy (https), if it is reached through one
 	URLScheme            string // the app's URL scheme (build time only)
 	Channel              string // "development" or "release"
 	Version              string
@@ -168,6 +171,7 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		EmulatorURL:    strings.TrimRight(get(EnvEmulatorURL, ""), "/"),
 		OAuthRedirect:  get(EnvOAuthRedirect, ""),
 		URLScheme:      buildURLScheme,
+		ProxyURL:       strings.TrimRight(get(EnvProxyURL, buildProxyURL), "/"),
 		Channel:        buildChannel,
 		Version:        buildVersion,
 		Sources:        sources,
@@ -220,6 +224,12 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 		u, err := url.Parse(c.EmulatorURL)
 		if err != nil || u.Scheme != "http" || (u.Hostname() != "127.0.0.1" && u.Hostname() != "::1") {
 			return Config{}, fmt.Errorf("config: %s=%q: want http://127.0.0.1:<port> (the emulator listens on loopback only)", EnvEmulatorURL, c.EmulatorURL)
+		}
+	}
+	if c.ProxyURL != "" {
+		u, err := url.Parse(c.ProxyURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" {
+			return Config{}, fmt.Errorf("config: %s=%q: want the https URL of the instance's Clerk proxy", EnvProxyURL, c.ProxyURL)
 		}
 	}
 	if c.Release() && c.PublishableKey == "" {

@@ -29,7 +29,7 @@ func benchSignedIn(d *xharness.Display, app, bare string, runs int, work string,
 		return err
 	}
 	user := em.DemoUsers()[0]
-	fc := &fapiclient.Client{Base: em.FrontendAPIURL()}
+	fc := &fapiclient.Client{Base: em.FrontendAPIURL(), Code: em.LastEmailCode}
 	sid, err := fc.SignIn(user.Email, user.Password)
 	if err != nil {
 		em.Close()

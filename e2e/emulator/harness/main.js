@@ -26,10 +26,13 @@ const harness = (window.__harness = {
   clerk: null,
 });
 
+let mounted = null; // which view is mounted: remounting <SignIn/> on every change restarts its flow
 function render(clerk) {
   const signedIn = !!clerk.isSignedIn;
   statusEl.textContent = signedIn ? `signed in as ${clerk.user?.primaryEmailAddress?.emailAddress}` : 'signed out';
   statusEl.dataset.state = signedIn ? 'signed-in' : 'signed-out';
+  if (mounted === signedIn) return;
+  mounted = signedIn;
   if (signedIn) {
     if (q.get('view') === 'sign-up') clerk.unmountSignUp(signInEl);
     else clerk.unmountSignIn(signInEl);

@@ -35,7 +35,12 @@ function nativeClient({ origin } = {}) {
 
 async function signIn(client, user) {
   const si = await client.call('POST', '/client/sign_ins', { identifier: user.email });
-  const done = await client.call('POST', `/client/sign_ins/${si.response.id}/attempt_first_factor`, { strategy: 'password', password: user.password });
+  let done = await client.call('POST', `/client/sign_ins/${si.response.id}/attempt_first_factor`, { strategy: 'password', password: user.password });
+  if (done.response.status === 'needs_client_trust') { // a new client: Client Trust's emailed code
+    await client.call('POST', `/client/sign_ins/${si.response.id}/prepare_second_factor`, { strategy: 'email_code' });
+    const code = await emu.waitForCode(user.email);
+    done = await client.call('POST', `/client/sign_ins/${si.response.id}/attempt_second_factor`, { strategy: 'email_code', code });
+  }
   assert.equal(done.response.status, 'complete');
   return done.response.created_session_id;
 }
@@ -76,6 +81,13 @@ describe('@clerk/backend verifyToken accepts the emulator\'s session tokens', ()
     assert.equal(header.alg, 'RS256');
     assert.equal(header.typ, 'JWT');
     assert.equal(header.kid, (await (await fetch(emu.jwks_url)).json()).keys[0].kid);
+
+    // Pinned: @clerk/backend refuses a token without azp as soon as authorizedParties
+    // is set (jwt/assertions.ts assertAuthorizedPartiesClaim), so an API that lists
+    // its browser origins refuses every desktop token; see the README's "Tokens
+    // from the desktop app in your API".
+    await assert.rejects(verifyToken(jwt, { jwtKey: emu.public_key_pem, authorizedParties: ['wails://wails', 'https://app.example.com'] }),
+      /authorized party|azp/i);
 
     // The token ClerkJS would read from the client (last_active_token) verifies too.
     const c = await client.call('GET', '/client');

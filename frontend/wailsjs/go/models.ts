@@ -269,12 +269,20 @@ export namespace main {
 	
 	    static createFrom(source: any = {}) {
 	        return new Ended(source);
+	export class ClockHealth {
+	    offsetSeconds: number;
+	    large: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new ClockHealth(source);
 	    }
 	
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.reason = source["reason"];
 	        this.message = source["message"];
+	        this.offsetSeconds = source["offsetSeconds"];
+	        this.large = source["large"];
 	    }
 	}
 	export class Health {
@@ -282,6 +290,7 @@ export namespace main {
 	    keychain: any;
 	    identity: gateway.State;
 	    api: apiclient.Reachability;
+	    clock: ClockHealth;
 	
 	    static createFrom(source: any = {}) {
 	        return new Health(source);
@@ -292,6 +301,7 @@ export namespace main {
 	        this.keychain = this.convertValues(source["keychain"], Object);
 	        this.identity = this.convertValues(source["identity"], gateway.State);
 	        this.api = this.convertValues(source["api"], apiclient.Reachability);
+	        this.clock = this.convertValues(source["clock"], ClockHealth);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -13,6 +13,7 @@ export function ConfirmSession():Promise<service.Confirmation>;
 export function CopyText(arg1:string):Promise<void>;
 
 export function Diagnostics():Promise<doctor.Report>;
+export function ForgetDevice():Promise<void>;
 
 export function Health():Promise<main.Health>;
 
