@@ -36,7 +36,7 @@ func start(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { em.Close() })
 	h := &harness{em: em, user: em.DemoUsers()[0], fapi: em.FrontendAPIURL(), store: keychain.NewMemoryBackend()}
-	fc := &fapiclient.Client{Base: h.fapi}
+	fc := &fapiclient.Client{Base: h.fapi, Code: em.LastEmailCode}
 	if h.sid, err = fc.SignIn(h.user.Email, h.user.Password); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestConfirmSaysWhyTheSessionEnded(t *testing.T) {
 		want  service.EndReason
 	}{
 		{"revoked from another device", func(t *testing.T, h *harness) {
-			other := &fapiclient.Client{Base: h.fapi}
+			other := &fapiclient.Client{Base: h.fapi, Code: h.em.LastEmailCode}
 			osid, err := other.SignIn(h.user.Email, h.user.Password)
 			if err != nil {
 				t.Fatal(err)
