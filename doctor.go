@@ -87,7 +87,7 @@ func doctorEnv(ctx context.Context, cfg config.Config) (doctor.Env, func()) {
 	}
 	if env.Instance.FrontendAPI != "" {
 		// Opening a Store only reads; the doctor never saves or deletes this entry.
-		st := keychain.Open(ctx, keychain.Options{App: service.AppName, Instance: env.Instance.FrontendAPI, Backend: env.Keychain, Logger: quiet})
+		st := keychain.Open(ctx, keychain.Options{App: service.KeychainApp(cfg), Instance: env.Instance.FrontendAPI, Backend: env.Keychain, Logger: quiet})
 		env.Stored = st
 		if h := st.Health(); h.Backend == keychain.BackendMemoryOnly {
 			// Open fell back to memory: "nothing stored" would be a wrong answer.
@@ -100,11 +100,14 @@ func doctorEnv(ctx context.Context, cfg config.Config) (doctor.Env, func()) {
 // baseDoctorEnv is what the command and the Diagnostics view share.
 func baseDoctorEnv(cfg config.Config) doctor.Env {
 	return doctor.Env{
-		Build:     buildInfo(cfg),
-		Config:    cfg,
-		Keychain:  keychain.SystemBackend(),
-		OAuthPort: cfg.OAuthPort,
-		Getenv:    os.Getenv,
+		Build:         buildInfo(cfg),
+		Config:        cfg,
+		Keychain:      keychain.SystemBackend(),
+		OAuthPort:     cfg.OAuthPort,
+		Redirect:      cfg.RedirectFor(cfg.PublishableKey),
+		URLScheme:     cfg.URLScheme,
+		SchemeHandler: schemeHandler,
+		Getenv:        os.Getenv,
 	}
 }
 

@@ -91,7 +91,7 @@ func TestDoctor(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	store := keychain.Open(context.Background(), keychain.Options{App: "deskclerk", Instance: emulator.FrontendAPIHost})
+	store := keychain.Open(context.Background(), keychain.Options{App: "deskclerk-dev", Instance: emulator.FrontendAPIHost})
 	if err := store.Save(context.Background(), fc.Token); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestDoctor(t *testing.T) {
 			t.Errorf("api: %s", api.Summary)
 		}
 		// Read-only: the stored client token is the one saved above, and no token anywhere in the output.
-		if got, _ := keychain.Open(context.Background(), keychain.Options{App: "deskclerk", Instance: emulator.FrontendAPIHost}).Load(context.Background()); got != fc.Token {
+		if got, _ := keychain.Open(context.Background(), keychain.Options{App: "deskclerk-dev", Instance: emulator.FrontendAPIHost}).Load(context.Background()); got != fc.Token {
 			t.Error("the doctor changed the stored client token")
 		}
 		all, _ := json.Marshal(rep)

@@ -439,6 +439,9 @@ func (r *run) protectedAPI(ctx context.Context) Check {
 }
 
 func (r *run) social() Check {
+	if r.env.Redirect == config.RedirectScheme {
+		return r.schemeCheck()
+	}
 	c := Check{ID: "social", Title: "Social sign-in", Status: StatusOK}
 	port := r.env.OAuthPort
 	where := "an ephemeral port"
@@ -455,6 +458,32 @@ func (r *run) social() Check {
 	}
 	ln.Close()
 	c.Summary = "the browser comes back to 127.0.0.1 on " + where
+	return c
+}
+
+// schemeCheck: with the URL-scheme transport, the browser's redirect reaches the
+// app only if this OS routes <scheme>:// URLs to it.
+func (r *run) schemeCheck() Check {
+	c := Check{ID: "social", Title: "Social sign-in", Status: StatusOK}
+	redirect := r.env.URLScheme + "://oauth-callback"
+	c.add("Redirect mode", "URL scheme: "+redirect+" (allowlist it in the Clerk Dashboard)")
+	if r.env.SchemeHandler == nil {
+		c.Summary = "the browser comes back through " + redirect + "; this OS's registration is not checked here"
+		return c
+	}
+	h, err := r.env.SchemeHandler(r.env.URLScheme)
+	switch {
+	case err != nil:
+		c.Status = StatusWarn
+		c.Summary = "could not ask this OS which program opens " + r.env.URLScheme + ":// URLs: " + err.Error()
+	case h == "":
+		c.Status = StatusFail
+		c.Summary = "no program is registered for " + r.env.URLScheme + ":// URLs: social sign-in cannot come back"
+		c.Fix = "Install the package (it registers the scheme), or run `make register-scheme` for a development build."
+	default:
+		c.add("Registered handler", h)
+		c.Summary = r.env.URLScheme + ":// URLs open " + h
+	}
 	return c
 }
 

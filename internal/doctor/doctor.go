@@ -96,6 +96,12 @@ type Env struct {
 	RunningKeys *verify.KeyInfo
 	// OAuthPort is the configured loopback port (0: ephemeral).
 	OAuthPort int
+	// Redirect is the social sign-in transport in use (config.RedirectScheme or
+	// config.RedirectLoopback; "" means loopback), URLScheme the app's scheme.
+	Redirect, URLScheme string
+	// SchemeHandler names the program this OS opens URLs of a scheme with ("" when
+	// none is registered); nil: not known on this OS.
+	SchemeHandler func(scheme string) (string, error)
 	HTTP      *http.Client        // default: 10 s timeout, no redirects
 	Getenv    func(string) string // default: none set
 	Now       func() time.Time

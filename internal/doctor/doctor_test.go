@@ -77,3 +77,29 @@ func TestUntilText(t *testing.T) {
 		}
 	}
 }
+
+// With the URL-scheme transport, the check asks the OS which program opens the
+// scheme: none registered fails (the browser's redirect could not come back).
+func TestSchemeRouting(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		handler func(string) (string, error)
+		want    Status
+	}{
+		{"registered", func(s string) (string, error) { return s + ".desktop", nil }, StatusOK},
+		{"none registered", func(string) (string, error) { return "", nil }, StatusFail},
+		{"cannot ask", func(string) (string, error) { return "", errors.New("xdg-mime: not found") }, StatusWarn},
+		{"not known on this OS", nil, StatusOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &run{env: Env{Redirect: "scheme", URLScheme: "deskclerk", SchemeHandler: tt.handler}}
+			c := r.social()
+			if c.Status != tt.want {
+				t.Errorf("status %s (%s), want %s", c.Status, c.Summary, tt.want)
+			}
+			if !strings.Contains(c.Details[0].Value, "deskclerk://oauth-callback") {
+				t.Errorf("details %+v", c.Details)
+			}
+		})
+	}
+}
