@@ -263,12 +263,6 @@ export namespace main {
 	        this.kind = source["kind"];
 	    }
 	}
-	export class Ended {
-	    reason?: string;
-	    message?: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new Ended(source);
 	export class ClockHealth {
 	    offsetSeconds: number;
 	    large: boolean;
@@ -279,10 +273,22 @@ export namespace main {
 	
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.reason = source["reason"];
-	        this.message = source["message"];
 	        this.offsetSeconds = source["offsetSeconds"];
 	        this.large = source["large"];
+	    }
+	}
+	export class Ended {
+	    reason?: string;
+	    message?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Ended(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.reason = source["reason"];
+	        this.message = source["message"];
 	    }
 	}
 	export class Health {

@@ -16,6 +16,8 @@ export function CopyText(arg1) {
 
 export function Diagnostics() {
   return window['go']['main']['App']['Diagnostics']();
+}
+
 export function ForgetDevice() {
   return window['go']['main']['App']['ForgetDevice']();
 }
