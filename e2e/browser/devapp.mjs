@@ -162,7 +162,7 @@ export function keychainSecrets(account, app = 'deskclerk-dev') {
   try {
     // secret-tool writes the attributes to stderr: unbuffered stdout into the same
     // pipe keeps each entry's lines together.
-    out = execFileSync('sh', ['-c', 'set -o pipefail 2>/dev/null; stdbuf -o0 secret-tool search --all service "$1" 2>&1', 'sh', `${app} (clerk.deskclerk.localhost)`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync('sh', ['-c', 'stdbuf -o0 secret-tool search --all service "$1" 2>&1', 'sh', `${app} (clerk.deskclerk.localhost)`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     throw new Error(`secret-tool could not search the keychain: ${String(err.stdout || err.stderr || err.message).trim()}`);
   }

@@ -236,8 +236,7 @@ test('connect a GitHub account from Manage account, then remove it', async () =>
   const ada = users[0];
   const { page } = await openApp();
   await signIn(page, ada, join(dir, 'emu'));
-  await page.click('.cl-userButtonTrigger');
-  await page.click('.cl-userButtonPopoverActionButton__manageAccount');
+  await page.click('#account-open:not([disabled])'); // the header's account button
   await page.waitForSelector('.cl-userProfile-root, .cl-modalContent', { timeout: 15000 });
   shim.set({ decision: 'approve', identity: ada.email });
   await page.getByText('Connect account', { exact: true }).click();

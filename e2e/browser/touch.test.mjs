@@ -34,8 +34,7 @@ test('client touch keeps the window on the page; no API keys page', async (t) =>
   assert.deepEqual(touches, [`${origin} 303`], 'one touch, through the gateway on the page\'s own origin');
 
   // <UserProfile/>: the account pages, no API keys page although the instance offers it.
-  await page.click('.cl-userButtonTrigger');
-  await page.click('.cl-userButtonPopoverActionButton__manageAccount');
+  await page.click('#account-open:not([disabled])'); // the header's account button
   await page.waitForSelector('.cl-navbarButton__security', { timeout: 15000 });
   assert.equal(await page.locator('.cl-navbarButton__apiKeys').count(), 0, 'no API keys page');
   await page.keyboard.press('Escape');

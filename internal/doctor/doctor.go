@@ -102,9 +102,9 @@ type Env struct {
 	// SchemeHandler names the program this OS opens URLs of a scheme with ("" when
 	// none is registered); nil: not known on this OS.
 	SchemeHandler func(scheme string) (string, error)
-	HTTP      *http.Client        // default: 10 s timeout, no redirects
-	Getenv    func(string) string // default: none set
-	Now       func() time.Time
+	HTTP          *http.Client        // default: 10 s timeout, no redirects
+	Getenv        func(string) string // default: none set
+	Now           func() time.Time
 	// ClockWarn is the clock offset above which the clock check warns (default 3 s).
 	ClockWarn time.Duration
 }
