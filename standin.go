@@ -33,6 +33,6 @@ var startLocal service.LocalStarter = func(ctx context.Context, cfg config.Confi
 		// In production mode the emulator's allowlist holds what the README tells an
 		// instance owner to allowlist: the app's scheme URL.
 		Production: cfg.EmulatorProd, RedirectAllowlist: []string{cfg.URLScheme + "://oauth-callback"},
-		MultiSession: cfg.EmulatorMultiSession,
+		MultiSession: cfg.EmulatorMultiSession, NoClientTrust: cfg.EmulatorNoTrust,
 	})
 }

@@ -10,7 +10,9 @@ import { startApp, launchBrowser, signIn, artifact, seedEmulator, keychainSecret
 
 let app, browser, users;
 const dir = mkdtempSync(join(tmpdir(), 'deskclerk-accounts-'));
-const env = () => ({ DESKCLERK_EMULATOR_DIR: join(dir, 'emu'), DESKCLERK_EMULATOR_MULTI_SESSION: 'true' });
+// Client Trust off: its code step inside the "Add account" card is not covered here
+// (the card stalls after the password; see the README's known limits).
+const env = () => ({ DESKCLERK_EMULATOR_DIR: join(dir, 'emu'), DESKCLERK_EMULATOR_MULTI_SESSION: 'true', DESKCLERK_EMULATOR_CLIENT_TRUST: 'false' });
 
 before(async () => {
   users = await seedEmulator(join(dir, 'emu'));
@@ -35,7 +37,7 @@ async function openApp() {
 async function whoAmI(page, expected) {
   await page.click('#api-me');
   await page.waitForFunction((email) => document.getElementById('api-result').textContent.includes(email), expected, { timeout: 15000 });
-  return JSON.parse(await page.innerText('#api-result'));
+  return JSON.parse(await page.textContent('#api-result'));
 }
 
 async function shownAs(page, email) {

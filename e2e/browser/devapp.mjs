@@ -214,7 +214,11 @@ export async function signIn(page, user, emuDir) {
   await page.fill('input[name=password]', user.password);
   const since = Date.now() - 1000; // mtime resolution
   await page.click('.cl-formButtonPrimary');
-  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in' || location.hash.includes('client-trust'), null, { timeout: 20000 });
+  // Signed in, or Client Trust's code step (a route of its own, or the code field
+  // where the card routes virtually, as in "Add account").
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-in' || location.hash.includes('client-trust')
+    || document.querySelector('.cl-otpCodeFieldInput, input[autocomplete=one-time-code]'), null, { timeout: 20000 })
+    .catch(async (err) => { await page.screenshot({ path: artifact('signin-stuck.png') }).catch(() => {}); throw err; });
   const asked = await page.evaluate(() => document.body.dataset.screen !== 'signed-in');
   if (asked) {
     await page.waitForSelector('.cl-otpCodeFieldInput, input[autocomplete=one-time-code]', { timeout: 15000 });

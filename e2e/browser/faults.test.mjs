@@ -50,7 +50,7 @@ test('identity service down while signed in: offline, not signed out, and back',
   await page.waitForFunction(() => document.body.dataset.screen === 'offline-signed-in', null, { timeout: 60000 });
   assert.equal(await page.innerText('#profile-name'), `${users[0].first_name} ${users[0].last_name}`);
   assert.match(await page.innerText('#session-note'), /^Offline — last confirmed /);
-  assert.match(await page.innerText('#api-result'), /user_/);
+  assert.match(await page.textContent('#api-result'), /user_/);
   assert.equal(await page.evaluate(() => document.getElementById('api-me').disabled && document.getElementById('sign-out').disabled), true);
   assert.match(await page.innerText('#network-note'), /sign-in service/);
   await page.screenshot({ path: artifact('browser-offline.png') });

@@ -232,7 +232,7 @@ test('social sign-in: cancel, and no browser (copy the address, finish by hand)'
 // Manage account → Connected accounts → Connect account: @clerk/ui's ConnectedAccountsMenu
 // goes through the app's OAuth transport (the system browser and back), then reloads the
 // user; the connected account is listed, and can be removed again.
-test('connect a GitHub account from Manage account, then remove it', async () => {
+test('connect a Google account from Manage account, then remove it', async () => {
   const ada = users[0];
   const { page } = await openApp();
   await signIn(page, ada, join(dir, 'emu'));
@@ -240,8 +240,9 @@ test('connect a GitHub account from Manage account, then remove it', async () =>
   await page.waitForSelector('.cl-userProfile-root, .cl-modalContent', { timeout: 15000 });
   shim.set({ decision: 'approve', identity: ada.email });
   await page.getByText('Connect account', { exact: true }).click();
-  await page.getByRole('menuitem', { name: /GitHub/ }).click();
-  const connected = page.locator('.cl-profileSectionItem__connectedAccounts', { hasText: 'GitHub' });
+  // Google: ada's GitHub account is linked by the social sign-in tests above.
+  await page.getByRole('menuitem', { name: /Google/ }).click();
+  const connected = page.locator('.cl-profileSectionItem__connectedAccounts', { hasText: 'Google' });
   await connected.waitFor({ timeout: 20000 });
   await page.screenshot({ path: artifact('browser-connected-account.png') });
   assert.match(shim.log(), /approve ok\s*$/);

@@ -49,10 +49,11 @@ export function describe(res) {
   return `${what} (${res.status}${msg ? `: ${msg}` : ''}). Try again in a moment.`;
 }
 
-// meCard shows /api/me's answer as a person reads it, with the raw JSON one click away.
+// meCard shows /api/me's answer as a person reads it (the raw JSON stays one click
+// away, in #api-result).
 function meCard(body) {
   let me;
-  try { me = JSON.parse(body); } catch { return el('pre', { class: 'result' }, body); }
+  try { me = JSON.parse(body); } catch { return el('p', { class: 'muted' }, 'The answer is not JSON; see the raw answer.'); }
   const u = me.user || {};
   const name = [u.first_name, u.last_name].filter(Boolean).join(' ');
   const row = (k, v) => v ? el('tr', {}, el('th', {}, k), el('td', {}, v)) : null;
@@ -63,8 +64,7 @@ function meCard(body) {
       row('Email', u.email),
       row('User id', me.session?.user_id || u.id),
       row('Session', me.session?.session_id),
-      row('Token valid until', expires)),
-    el('details', {}, el('summary', {}, 'Raw answer'), el('pre', { id: 'api-result', class: 'result' }, JSON.stringify(me, null, 2))));
+      row('Token valid until', expires)));
 }
 
 let showMeBody = () => {};
@@ -116,7 +116,9 @@ async function colorCall(clerk, method, body) {
 }
 
 export function apiPanel(clerk, onDone) {
-  const out = el('div', { id: 'api-out' }, el('p', { class: 'muted' }, 'Press a button to call the API.'));
+  const card = el('div', { id: 'api-out' }, el('p', { class: 'muted' }, 'Press a button to call the API.'));
+  const raw = el('pre', { id: 'api-result', class: 'result' }, '');
+  const out = el('div', {}, card, el('details', {}, el('summary', {}, 'Raw answer'), raw));
   const errText = el('span', { id: 'api-error-text' });
   const retry = el('button', { id: 'api-retry', class: 'ghost small', hidden: true }, 'Try again');
   const err = el('p', { id: 'api-error', class: 'error-text', role: 'alert' }, errText, ' ', retry);
@@ -131,7 +133,10 @@ export function apiPanel(clerk, onDone) {
     retry.hidden = !again;
     retry.onclick = again ? () => run(retry, again) : null;
   };
-  showMeBody = (body) => out.replaceChildren(meCard(body));
+  showMeBody = (body) => {
+    card.replaceChildren(meCard(body));
+    try { raw.textContent = JSON.stringify(JSON.parse(body), null, 2); } catch { raw.textContent = body; }
+  };
   panelButtons = buttons;
   networkNote = el('p', { id: 'network-note', class: 'muted', hidden: true });
   // run disables the buttons while one call is out; every call is bounded, so they always come back.

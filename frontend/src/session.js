@@ -61,7 +61,13 @@ export async function startClerk(status, opts = {}) {
   // (the placeholder among them) through this hook, and to its own through the
   // router options below.
   clerk.__internal_windowNavigate = (to) => {
-    if (!keepWindow(to)) console.warn('Desk Clerk: a navigation away from the app was refused');
+    if (!keepWindow(to)) {
+      console.warn('Desk Clerk: a navigation away from the app was refused');
+      return;
+    }
+    // This page itself (Clerk's "Add account" goes to #add-account): as ClerkJS would.
+    const u = new URL(String(to), location.href);
+    if (!u.pathname.endsWith('/v1/client/touch')) location.href = u.href;
   };
 
   try {

@@ -57,6 +57,8 @@ const (
 	EnvDotenv            = "DESKCLERK_DOTENV"
 	// EnvEmulatorMultiSession makes the built-in emulator a multi-session instance.
 	EnvEmulatorMultiSession = "DESKCLERK_EMULATOR_MULTI_SESSION"
+	// EnvEmulatorClientTrust=false turns the built-in emulator's Client Trust off.
+	EnvEmulatorClientTrust = "DESKCLERK_EMULATOR_CLIENT_TRUST"
 )
 
 // Source is where a setting's value came from.
@@ -89,6 +91,7 @@ type Config struct {
 	EmulatorURL          string // a standalone emulator to use instead of starting one in-process
 	EmulatorProd         bool   // the emulator acts as a production instance (pk_live_, redirect allowlist)
 	EmulatorMultiSession bool   // the built-in emulator runs a multi-session instance
+	EmulatorNoTrust      bool   // the built-in emulator runs without Client Trust
 	OAuthPort            int    // fixed loopback port for social sign-in; 0 means ephemeral
 	OAuthRedirect        string // RedirectScheme, RedirectLoopback, or "" to decide per instance
 	ProxyURL             string // the instance's Clerk proxy (https), if it is reached through one
@@ -204,6 +207,13 @@ func Load(getenv func(string) string, dotenv string) (Config, error) {
 	case "", RedirectScheme, RedirectLoopback:
 	default:
 		return Config{}, fmt.Errorf("config: %s=%q: want %q or %q", EnvOAuthRedirect, c.OAuthRedirect, RedirectScheme, RedirectLoopback)
+	}
+	if v := get(EnvEmulatorClientTrust, ""); v != "" {
+		trust, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %s=%q: want true or false", EnvEmulatorClientTrust, v)
+		}
+		c.EmulatorNoTrust = !trust
 	}
 	if v := get(EnvEmulatorMultiSession, ""); v != "" {
 		if c.EmulatorMultiSession, err = strconv.ParseBool(v); err != nil {
