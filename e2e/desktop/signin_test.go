@@ -46,6 +46,16 @@ func keychainEntries(t *testing.T) int {
 	return strings.Count(string(out), "secret = ")
 }
 
+// forgetKeychain clears the development build's entries (client token, snapshot)
+// that an earlier test left: sign-out keeps the client token (Client Trust), and
+// a leftover sign-in for another emulator would open on its "ended" screen.
+func forgetKeychain(t *testing.T) {
+	t.Helper()
+	if out, err := exec.Command("secret-tool", "clear", "service", keychainService).CombinedOutput(); err != nil {
+		t.Fatalf("secret-tool clear: %v %s", err, out)
+	}
+}
+
 // window returns the app window's top-left corner on the screen.
 func window(t *testing.T, d *xharness.Display) (x, y int) {
 	t.Helper()
@@ -331,6 +341,7 @@ func xdgRun(t *testing.T, dataDir, name string, args ...string) string {
 // person signs up the same way.
 func TestSocialSignInProductionSchemeThroughTheOS(t *testing.T) {
 	needKeyring(t)
+	forgetKeychain(t)
 	bin, out := appBin(t), artifacts(t)
 	fake := os.Getenv("DESKCLERK_FAKEBROWSER_BIN")
 	if fake == "" {

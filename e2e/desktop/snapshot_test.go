@@ -40,7 +40,7 @@ func snapshotEntries(t *testing.T) int {
 // a fresh keychain Store that puts its chunks back together.
 func snapshotEntry(t *testing.T) string {
 	t.Helper()
-	st := keychain.Open(context.Background(), keychain.Options{App: service.AppName, Instance: emulator.FrontendAPIHost, Account: service.SnapshotAccount})
+	st := keychain.Open(context.Background(), keychain.Options{App: "deskclerk-dev", Instance: emulator.FrontendAPIHost, Account: service.SnapshotAccount})
 	v, _ := st.Load(context.Background())
 	return v
 }
@@ -71,6 +71,7 @@ func freeAddr(t *testing.T) string {
 // started again, and a session revoked from another device while the app is closed.
 func TestSnapshotOfflineAndEndedElsewhere(t *testing.T) {
 	needKeyring(t)
+	forgetKeychain(t)
 	bin, out := appBin(t), artifacts(t)
 	dir := t.TempDir()
 	emuDir := filepath.Join(t.TempDir(), "emu") // the stand-in server's own state, not the app's
@@ -96,7 +97,7 @@ func TestSnapshotOfflineAndEndedElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	store := keychain.Open(ctx, keychain.Options{App: service.AppName, Instance: emulator.FrontendAPIHost})
+	store := keychain.Open(ctx, keychain.Options{App: "deskclerk-dev", Instance: emulator.FrontendAPIHost})
 	if err := store.Save(ctx, fc.Token); err != nil {
 		t.Fatal(err)
 	}
