@@ -31,15 +31,17 @@ for (const [offset, words] of [['5m', /5 min behind Clerk/], ['-5m', /5 min ahea
 
     // A token refresh: a fresh token from the Frontend API through the gateway, verified in Go.
     const refreshed = await page.evaluate(async () => {
-      const client = await (await fetch('/__fapi/v1/client')).json();
+      // The gateway serves only the app's page: its calls carry this launch's key.
+      const headers = { 'X-Deskclerk-Gateway-Key': new URLSearchParams(location.search).get('gateway-key') || '' };
+      const client = await (await fetch('/__fapi/v1/client', { headers })).json();
       const sid = client.response.last_active_session_id;
-      const { jwt } = await (await fetch(`/__fapi/v1/client/sessions/${sid}/tokens`, { method: 'POST' })).json();
+      const { jwt } = await (await fetch(`/__fapi/v1/client/sessions/${sid}/tokens`, { method: 'POST', headers })).json();
       return window.go.main.App.CallAPI('GET', '/api/me', '', jwt);
     });
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed));
     await page.click('#api-me');
     await page.waitForFunction(() => !document.getElementById('api-me').disabled);
-    assert.equal(await page.innerText('#api-error'), '');
+    assert.equal(await page.textContent('#api-error-text'), '');
 
     // Restart: signed in again, and the API answers.
     await page.close();
