@@ -185,8 +185,9 @@ func TestSignInStaysSignedInAcrossRestarts(t *testing.T) {
 
 	// 3. Sign out: the client token stays (Clerk keeps the client; Client Trust
 	// knows this device by it), and the next launch shows the sign-in card.
+	seen := len(app.Events())
 	click(t, d, signOutX, signOutY)
-	waitNext(t, app, "signed-out")
+	waitFrom(t, app, seen, "signed-out")
 	if n := snapshotEntries(t); n != 0 {
 		t.Fatalf("%d session snapshot entries left after sign-out", n)
 	}
@@ -217,7 +218,13 @@ func mailboxCode(t *testing.T, dir, address string) string {
 // waitNext waits for screen to be reported after the events seen so far.
 func waitNext(t *testing.T, app *xharness.App, screen string) xharness.ReadyEvent {
 	t.Helper()
-	seen := len(app.Events())
+	return waitFrom(t, app, len(app.Events()), screen)
+}
+
+// waitFrom waits for screen among the events after the first seen ones: take seen
+// before the action that leads there, or a fast screen may come before the wait.
+func waitFrom(t *testing.T, app *xharness.App, seen int, screen string) xharness.ReadyEvent {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		evs := app.Events()
@@ -411,13 +418,15 @@ func TestSocialSignInProductionSchemeThroughTheOS(t *testing.T) {
 
 	// Sign-up: a provider identity no account has yet (Clerk's external_account_not_found
 	// transfer, done by ClerkJS in the window), through the scheme again with a new state.
+	seen := len(app.Events())
 	click(t, d, signOutX, signOutY)
-	waitNext(t, app, "signed-out")
+	waitFrom(t, app, seen, "signed-out")
 	if err := os.WriteFile(cfg, []byte(`{"decision":"approve","newEmail":"scheme.newcomer@example.com"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	seen = len(app.Events())
 	click(t, d, githubX, githubY)
-	waitNext(t, app, "api-me:200")
+	waitFrom(t, app, seen, "api-me:200")
 	if b, _ := os.ReadFile(log); strings.Count(string(b), "approve ok (deskclerk scheme via xdg-open)") != 2 {
 		t.Errorf("browser log %q", b)
 	}
