@@ -107,7 +107,8 @@ test('sign up, sign out: the sign-in card is there (no blank window)', async () 
   await signOut(page);
   await page.waitForSelector('input[name=identifier]', { timeout: 10000 });
   assert.equal(await page.evaluate(() => location.hash), '');
-  assert.equal(await page.textContent('#st-api'), 'API: —', 'the status line follows the sign-out');
+  // The status line follows the sign-out (it is refreshed right after it).
+  await page.waitForFunction(() => document.getElementById('st-api').textContent === 'API: —', null, { timeout: 10000 });
   await page.screenshot({ path: artifact('newuser-after-signup-signout.png') });
   assert.deepEqual(errors, []);
   await page.close();
@@ -129,7 +130,12 @@ test('Manage account: add and verify an email, make it primary, new password, av
   t.after(() => page.screenshot({ path: artifact('newuser-account-last.png') }).catch(() => {}));
   await page.click('text=Update profile');
   await page.fill('input[name=firstName]', 'Augusta');
-  await page.click('.cl-formButtonPrimary');
+  // Clerk's form takes the click only once it has seen the new value: press Save
+  // until the form closes (a deadline, not a fixed wait).
+  for (let i = 0; i < 4; i++) {
+    await page.click('.cl-formButtonPrimary:not([disabled])');
+    if (await page.waitForSelector('input[name=firstName]', { state: 'detached', timeout: 5000 }).then(() => true, () => false)) break;
+  }
   await page.waitForFunction(() => document.getElementById('profile-name').textContent.startsWith('Augusta'), null, { timeout: 10000 });
 
   // Avatar: upload a picture; the card shows it.
