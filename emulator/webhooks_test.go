@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -96,15 +97,29 @@ func TestImageURLFollowsARestart(t *testing.T) {
 	if err := e1.Close(); err != nil {
 		t.Fatal(err)
 	}
-	e2 := start(t, Options{Dir: dir})
-	if e2.FrontendAPIURL() == e1.FrontendAPIURL() {
-		t.Skip("the second start got the same port; nothing to re-announce") // ephemeral ports rarely repeat
-	}
+	e2 := start(t, Options{Dir: dir, Addr: otherFreeAddr(t, e1.FrontendAPIURL())})
 	e2.waitWebhooks()
 	n := e2.native()
 	sid := n.signIn(t, e2.user("ada@example.com"))
 	_, body := e2.api("GET", "/api/me", n.token4(t, sid, nil), "")
 	if img := str(body, "user", "image_url"); !strings.HasPrefix(img, e2.FrontendAPIURL()+"/") {
 		t.Fatalf("the API's image_url %q is not on this run's origin %s", img, e2.FrontendAPIURL())
+	}
+}
+
+// otherFreeAddr is a free loopback address whose port differs from used's, so a
+// restart is sure to serve from another origin.
+func otherFreeAddr(t *testing.T, used string) string {
+	t.Helper()
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if !strings.HasSuffix(used, ":"+strings.Split(addr, ":")[1]) {
+			return addr
+		}
 	}
 }
