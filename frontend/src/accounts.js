@@ -54,15 +54,35 @@ export function watchAccounts(clerk) {
   setInterval(() => showExpiry(clerk), 60000);
 }
 
-// accountControls: with a multi-session instance, "Add account" and "Sign out of
-// all accounts" next to the profile (Clerk's user menu offers the same).
+// accountControls: with a multi-session instance, "Add account", a switch to each
+// other signed-in account and "Sign out of all accounts" next to the profile
+// (Clerk's user menu offers the same).
 export function accountControls(clerk, signOutAll) {
   if (!multiSession(clerk)) return null;
-  const n = clerk.client?.signedInSessions?.length || 1;
+  const sessions = clerk.client?.signedInSessions || [];
+  const n = sessions.length || 1;
+  const others = sessions.filter((s) => s.id !== clerk.session?.id);
   return el('div', { class: 'row accounts', id: 'accounts' },
     el('span', { class: 'muted', id: 'accounts-count' }, n === 1 ? '1 account on this device' : `${n} accounts on this device`),
     el('button', { class: 'ghost', id: 'add-account', onclick: () => { location.hash = 'add-account'; } }, 'Add account'),
+    others.map((s, i) => el('button', {
+      class: 'ghost switch-account',
+      id: `switch-account-${i}`,
+      'data-session': s.id,
+      onclick: (e) => switchTo(clerk, s.id, e.currentTarget),
+    }, `Switch to ${s.publicUserData?.identifier || s.user?.primaryEmailAddress?.emailAddress || 'another account'}`)),
     n > 1 && el('button', { class: 'ghost', id: 'sign-out-all', onclick: signOutAll }, 'Sign out of all accounts'));
+}
+
+// switchTo makes another signed-in account the active one, as Clerk's user menu does.
+async function switchTo(clerk, sessionId, btn) {
+  btn.disabled = true;
+  try {
+    await clerk.setActive({ session: sessionId });
+  } catch (err) {
+    btn.disabled = false;
+    btn.title = `Could not switch: ${err?.errors?.[0]?.message || err?.message || err}`;
+  }
 }
 
 // The status line: when the session ends. Clerk sessions have an absolute

@@ -12,6 +12,7 @@ export async function showAddAccount(clerk, done) {
   const finish = () => {
     removeEventListener('deskclerk:after-set-active', onActive);
     clerk.unmountSignIn(mount);
+    $('add-account-view')?.remove(); // the page's view follows the client again (session.js render)
     done();
   };
   // Signing in (or picking an account already signed in) ends with setActive.

@@ -92,7 +92,11 @@ export async function startClerk(status, opts = {}) {
   addEventListener('hashchange', () => {
     if (location.hash === '#add-account' && clerk.user && multiSession(clerk)) showAddAccount(clerk, () => { shown = ''; render(); });
   });
-  clerk.addListener(() => render());
+  // ClerkJS calls listeners inside its own resource updates: one that throws would
+  // fail the sign-in step that caused the update (the card then stalls).
+  clerk.addListener(() => {
+    try { render(); } catch (err) { console.error('Desk Clerk: render failed', err); }
+  });
   render();
   refreshHealth();
   setInterval(refreshHealth, 5000);
@@ -122,6 +126,9 @@ function render() {
   const view = user ? `signed-in:${user.id}` : 'signed-out';
   $('st-session').textContent = `Session: ${user ? 'signed in' : 'signed out'}`;
   if (otherAccountsRemain(clerk)) return; // signed out of one account: another becomes active (accounts.js)
+  // "Add account" is on screen: its card's sign-in updates the client at every step;
+  // the view follows once it has finished (addaccount.js).
+  if (user && $('add-account-view')) return;
   // A hint for the next start (not a secret): was someone signed in here?
   try { if (user) localStorage.setItem(signedInHint, '1'); } catch { /* storage may be unavailable */ }
   if (user) remember(user);
@@ -156,11 +163,13 @@ function remember(user) {
 // in place (nothing moves when they are the same) and enable network actions.
 function confirmed(user) {
   const id = displayFields(user, clerk.session);
+  if (!$('profile-name')) return; // another view is on screen; it re-renders when it closes
   if ($('profile-name').textContent !== id.name) $('profile-name').textContent = id.name;
   if ($('profile-email').textContent !== id.email) $('profile-email').textContent = id.email;
   const avatar = $('profile-avatar');
   if (id.imageUrl && avatar.getAttribute('src') !== id.imageUrl) avatar.src = id.imageUrl; // e.g. dropped while offline
   userMenu(id);
+  showAccounts();
   if (document.body.dataset.session === 'confirmed') return; // a later change of the same user
   setSessionNote('', '');
   if (document.body.dataset.screen !== 'signed-in') showScreen('signed-in');
@@ -185,6 +194,18 @@ function userMenu(id) {
   clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href, signInUrl: '#add-account', userProfileProps: { apiKeysProps: { hide: true } } });
 }
 
+// showAccounts puts the accounts row (multi-session: how many, add, sign out of
+// all) under the profile, or refreshes it when the count has changed; the screen
+// painted from the snapshot gets it once ClerkJS has confirmed the session.
+function showAccounts() {
+  const row = accountControls(clerk, () => signOutAll(false));
+  const old = $('accounts');
+  if (!row) return old?.remove();
+  if (old?.isEqualNode(row)) return;
+  if (old) old.replaceWith(row);
+  else $('profile')?.querySelector('div')?.append(row);
+}
+
 // explainSignedOut: signed out without asking (expired, revoked elsewhere, device
 // unknown); ask Go why, then show it on the signed-out screen.
 async function explainSignedOut(sid) {
@@ -200,8 +221,9 @@ function openAccount() {
 }
 
 async function showSignedOut() {
-  if (userButtonMounted) { clerk.unmountUserButton($('user-button')); userButtonMounted = false; }
-  $('user-button').replaceChildren();
+  // Clerk's UserButton is React's to remove (it does so after this returns; clearing
+  // the node first would make its removal throw); the light button is ours.
+  if (userButtonMounted) { clerk.unmountUserButton($('user-button')); userButtonMounted = false; } else $('user-button').replaceChildren();
   loadClerkUI();
   // Clerk's cards route with the hash; a route left over from sign-up (for example
   // #/create/verify-email-address) would make the sign-in card render nothing.
@@ -231,9 +253,12 @@ function showSignedIn(user) {
   // The call goes out before the screen is built; the answer lands in it.
   const me = loadProfile(clerk);
   const id = displayFields(user, clerk.session);
+  // The sign-in card's component stays mounted in Clerk's UI until unmounted, and
+  // would follow (and fight over) the hash routes of a later card such as "Add account".
+  const card = $('sign-in');
+  if (card) clerk.unmountSignIn(card);
   showScreen('signed-in', signedInScreen(id, { onSignOut: () => signOut(false), onForget: () => signOutAll(true), onDone: refreshHealth }));
-  const accounts = accountControls(clerk, signOutAll);
-  if (accounts) $('profile')?.querySelector('div')?.append(accounts);
+  showAccounts();
   userMenu(id);
   me.then((status) => {
     Ready(`api-me:${status}`).catch(() => {});
