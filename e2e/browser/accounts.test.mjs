@@ -112,6 +112,17 @@ test('add an account, switch, restart, sign out of one, sign out of all', async 
   assert.equal(keychainSecrets('__clerk_client_jwt').length, 1);
   await page.reload();
   await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 20000 });
+
+  // Signing out in Clerk's own menu is the person's doing too: no "ended elsewhere"
+  // line, and the snapshot goes as with the app's buttons.
+  await signIn(page, ada, join(dir, 'emu'));
+  await shownAs(page, ada.email);
+  assert.equal(keychainSecrets('deskclerk_session_snapshot').length > 0, true);
+  await openUserMenu(page);
+  await page.click('.cl-userButtonPopoverActionButton__signOut');
+  await page.waitForFunction(() => document.body.dataset.screen === 'signed-out', null, { timeout: 15000 });
+  assert.equal(await page.$('#end-reason'), null, 'a sign-out asked for here is not explained as ended elsewhere');
+  assert.deepEqual(keychainSecrets('deskclerk_session_snapshot'), []);
   assert.deepEqual(errors, []);
   await page.close();
 });

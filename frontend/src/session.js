@@ -88,6 +88,7 @@ export async function startClerk(status, opts = {}) {
     return showOffline(err);
   }
   ref.clerk = clerk;
+  routeSignOuts();
   watchAccounts(clerk);
   addEventListener('hashchange', () => {
     if (location.hash === '#add-account' && clerk.user && multiSession(clerk)) showAddAccount(clerk, () => { shown = ''; render(); });
@@ -280,11 +281,27 @@ export async function signOut() {
   }
 }
 
+// routeSignOuts sends the sign-outs Clerk's own components make (the user menu's
+// "Sign out" of the last account, "Sign out of all accounts") through signOutAll, as
+// the app's buttons do: asked for here, so not "ended elsewhere", and the snapshot goes.
+let clerkSignOut;
+function routeSignOuts() {
+  if (clerkSignOut) return;
+  clerkSignOut = clerk.signOut;
+  clerk.signOut = (...args) => {
+    // ClerkJS: signOut(callbackOrOptions?, options?).
+    const opts = args.find((a) => a && typeof a === 'object') || {};
+    const others = (clerk.client?.signedInSessions || []).filter((s) => s.id !== opts.sessionId);
+    if (opts.sessionId && others.length > 0) return clerkSignOut(...args); // one of several
+    return signOutAll(false, () => clerkSignOut(...args));
+  };
+}
+
 // signOutAll ends every session. The client token stays in the keychain (Clerk
 // keeps the client, and Client Trust recognises this device by it) unless the
 // person asks to forget this device, or Clerk could not be told: then a kept token
 // would sign them back in at the next start.
-async function signOutAll(forget = false) {
+async function signOutAll(forget = false, endSessions = () => clerkSignOut()) {
   signingOutAll();
   signingOut = true;
   for (const id of ['sign-out', 'forget-device']) {
@@ -294,7 +311,7 @@ async function signOutAll(forget = false) {
   const btn = $(forget ? 'forget-device' : 'sign-out');
   if (btn) btn.textContent = 'Signing out…';
   try {
-    await clerk.signOut();
+    await endSessions();
   } catch (err) {
     showErrors([`Sign-out did not reach Clerk (${err?.errors?.[0]?.message || err?.message || err}); this device has forgotten you anyway.`]);
     forget = true;
