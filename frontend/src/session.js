@@ -301,7 +301,7 @@ function routeSignOuts() {
 // keeps the client, and Client Trust recognises this device by it) unless the
 // person asks to forget this device, or Clerk could not be told: then a kept token
 // would sign them back in at the next start.
-async function signOutAll(forget = false, endSessions = () => clerkSignOut()) {
+async function signOutAll(forget = false, endSessions = () => (clerkSignOut || clerk.signOut)()) {
   signingOutAll();
   signingOut = true;
   for (const id of ['sign-out', 'forget-device']) {
