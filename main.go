@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 
@@ -22,13 +23,26 @@ import (
 	"deskclerk/auth/keychain"
 	"deskclerk/auth/service"
 	"deskclerk/internal/config"
+	"deskclerk/internal/gzassets"
 	"deskclerk/internal/logging"
 	"deskclerk/internal/page"
 	"deskclerk/internal/paths"
 )
 
-//go:embed all:frontend/dist
-var assets embed.FS
+// The frontend as built, its assets gzipped (frontend/vite.config.js); served as
+// the plain files by gzassets. -assetdir (dev builds) serves a plain folder instead.
+//
+//go:embed all:frontend/dist-gz
+var embedded embed.FS
+
+// assets is the page and its assets as the webview gets them.
+var assets = func() fs.FS {
+	sub, err := fs.Sub(embedded, "frontend/dist-gz")
+	if err != nil {
+		panic(err) // a constant, valid path
+	}
+	return gzassets.New(sub)
+}()
 
 //go:embed build/linux/icon-256.png
 var icon []byte
