@@ -42,8 +42,23 @@ const gzipForEmbedding = {
   },
 };
 
+// Clerk's UI lists the Solana wallets installed in the browser (wallet extensions,
+// WalletReadyState.Installed) for Web3 sign-in. A desktop webview has no extensions,
+// so the list is always empty; without this stub its Solana libraries would be a
+// sixth of the embedded frontend (430 kB, 135 kB gzipped).
+const noSolanaWallets = {
+  name: 'no-solana-wallets',
+  enforce: 'pre',
+  load(id) {
+    if (/[\\/]@clerk[\\/]ui[\\/]dist[\\/]no-rhc[\\/]elements[\\/]Web3SolanaWalletButtons\.js$/.test(id)) {
+      return 'export const Web3SolanaWalletButtons = () => null;\n';
+    }
+    return null;
+  },
+};
+
 export default defineConfig({
-  plugins: [keepPlaceholder, gzipForEmbedding],
+  plugins: [noSolanaWallets, keepPlaceholder, gzipForEmbedding],
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
