@@ -371,6 +371,7 @@ func (a *App) boot() string {
 	// ConfirmSession, unless the snapshot is gone: then the check found the session
 	// ended and is finishing, and the page needs its reason.
 	if c, done := a.takeConfirm(!ok); done {
+		c.Identity, c.Answers = nil, nil // the snapshot's, already above
 		b.Confirmation = &c
 	}
 	raw, err := json.Marshal(b)
