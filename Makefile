@@ -135,6 +135,6 @@ bench: deps-test build build-test build-dev tools ## start-up, memory, size, API
 	go run ./e2e/cmd/apibench -bin build/bin/demoapi
 
 clean:
-	rm -rf build/bin test-artifacts frontend/dist/assets frontend/dist/index.html
+	rm -rf build/bin test-artifacts frontend/dist/assets frontend/dist/index.html frontend/dist-gz/assets frontend/dist-gz/index.html
 
 include mk/package.mk

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,6 +38,17 @@ type App struct {
 	ready chan struct{}    // closed once the auth stack is up, or has failed
 	errs  []string
 	log   *slog.Logger
+	// early is the keychain read begun at process start (nil: none, the page then
+	// asks the bindings); confirm is the session check Go starts as soon as the
+	// stack is up with a snapshot, handed once to the page (boot) or ConfirmSession.
+	early   *service.Early
+	confirm atomic.Pointer[pendingConfirm]
+}
+
+// pendingConfirm is a session check under way; res is set before done closes.
+type pendingConfirm struct {
+	done chan struct{}
+	res  service.Confirmation
 }
 
 // NewApp returns the bound app; cfgErr, if any, is shown in the window.
@@ -95,6 +107,7 @@ func (a *App) hooks() service.Hooks {
 
 func (a *App) startup(ctx context.Context) {
 	a.wails.Store(&ctx)
+	a.log.Debug("window created", "since_main", time.Since(processStart))
 	tuneWebKit()
 	a.log.Info("starting", "version", a.cfg.Version, "channel", a.cfg.Channel, "emulator", a.cfg.UseEmulator())
 	if len(a.errs) > 0 || a.start == nil {
@@ -111,6 +124,20 @@ func (a *App) startup(ctx context.Context) {
 			a.errs = append(a.errs, err.Error())
 		}
 		a.svc = svc
+		a.log.Debug("auth stack up", "since_main", time.Since(processStart))
+		if svc != nil {
+			if _, ok := svc.Snapshot(); ok {
+				// Confirm now rather than when the page asks: the answer (or "offline")
+				// is then ready for the page's first frame or its first call.
+				p := &pendingConfirm{done: make(chan struct{})}
+				a.confirm.Store(p)
+				go func() {
+					defer close(p.done)
+					p.res = svc.Confirm(ctx)
+					a.log.Debug("session checked", "state", p.res.State, "since_main", time.Since(processStart))
+				}()
+			}
+		}
 		// Start-up garbage (key generation, the emulator's password hashes, JSON)
 		// would otherwise stay mapped until the scavenger gets to it.
 		time.AfterFunc(2*time.Second, debug.FreeOSMemory)
@@ -121,6 +148,7 @@ func (a *App) shutdown(context.Context) {
 	if svc := a.service(); svc != nil {
 		svc.Close()
 	}
+	a.early.Close() // unless the stack took its stores over
 	a.log.Info("stopped")
 }
 
@@ -271,7 +299,87 @@ func (a *App) ConfirmSession() service.Confirmation {
 	if svc == nil {
 		return service.Confirmation{State: "none"}
 	}
+	if c, ok := a.takeConfirm(true); ok {
+		return c
+	}
 	return svc.Confirm(a.ctx())
+}
+
+// takeConfirm hands out the session check started at start-up, once: waiting
+// for it, or only if it has finished.
+func (a *App) takeConfirm(wait bool) (service.Confirmation, bool) {
+	p := a.confirm.Load()
+	if p == nil {
+		return service.Confirmation{}, false
+	}
+	if !wait {
+		select {
+		case <-p.done:
+		default:
+			return service.Confirmation{}, false
+		}
+	}
+	if !a.confirm.CompareAndSwap(p, nil) {
+		return service.Confirmation{}, false
+	}
+	<-p.done
+	return p.res, true
+}
+
+// bootWait bounds how long the window's page waits for the keychain read begun
+// at process start; past it the page starts without boot data and asks the bindings.
+const bootWait = 250 * time.Millisecond
+
+// Boot is what the window's first frame is painted from, written into its page
+// (page.Options.Boot): the app's mode, the session snapshot (display fields,
+// never a token) and, if Go has already checked the session, the result.
+type Boot struct {
+	Version      string                `json:"version"`
+	Mode         string                `json:"mode"`
+	Instance     string                `json:"instance"`
+	Snapshot     SessionSnapshot       `json:"snapshot"`
+	Confirmation *service.Confirmation `json:"confirmation,omitempty"`
+}
+
+// boot returns the window page's boot data as JSON, or "" (the page then asks
+// the bindings). It never waits for the auth stack.
+func (a *App) boot() string {
+	if a.early == nil || a.early.Host() == "" {
+		return ""
+	}
+	b := Boot{Version: a.cfg.Version, Mode: "clerk", Instance: a.early.Host()}
+	if a.cfg.UseEmulator() {
+		b.Mode = "emulator"
+	}
+	var snap snapshot.Snapshot
+	var ok bool
+	select {
+	case <-a.ready:
+		if a.svc == nil {
+			return ""
+		}
+		snap, ok = a.svc.Snapshot()
+	default:
+		if snap, ok = a.early.Snapshot(bootWait); !ok && !a.early.Read() {
+			return "" // the keychain is slow: let the page ask
+		}
+	}
+	if ok {
+		b.Snapshot = SessionSnapshot{Present: true, Identity: snap.Identity, ConfirmedAt: snap.ConfirmedAt, Answers: snap.Answers}
+	}
+	// A check finished by now goes with the page; one still under way is left for
+	// ConfirmSession, unless the snapshot is gone: then the check found the session
+	// ended and is finishing, and the page needs its reason.
+	if c, done := a.takeConfirm(!ok); done {
+		c.Identity, c.Answers = nil, nil // the snapshot's, already above
+		b.Confirmation = &c
+	}
+	raw, err := json.Marshal(b)
+	if err != nil {
+		return ""
+	}
+	a.log.Debug("page served", "snapshot", ok, "checked", b.Confirmation != nil, "since_main", time.Since(processStart))
+	return string(raw)
 }
 
 // RememberSession keeps the signed-in user's display fields and session for the

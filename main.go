@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 
@@ -22,13 +23,26 @@ import (
 	"deskclerk/auth/keychain"
 	"deskclerk/auth/service"
 	"deskclerk/internal/config"
+	"deskclerk/internal/gzassets"
 	"deskclerk/internal/logging"
 	"deskclerk/internal/page"
 	"deskclerk/internal/paths"
 )
 
-//go:embed all:frontend/dist
-var assets embed.FS
+// The frontend as built, its assets gzipped (frontend/vite.config.js); served as
+// the plain files by gzassets. -assetdir (dev builds) serves a plain folder instead.
+//
+//go:embed all:frontend/dist-gz
+var embedded embed.FS
+
+// assets is the page and its assets as the webview gets them.
+var assets = func() fs.FS {
+	sub, err := fs.Sub(embedded, "frontend/dist-gz")
+	if err != nil {
+		panic(err) // a constant, valid path
+	}
+	return gzassets.New(sub)
+}()
 
 //go:embed build/linux/icon-256.png
 var icon []byte
@@ -53,10 +67,15 @@ func main() {
 	cfg.GatewayKey = rand.Text()
 	announceDevPage(os.Stdout, cfg.GatewayKey)
 	app := NewApp(cfg, cfgErr, log)
-	// The auth stack starts in OnStartup, after Wails' single-instance check, so a
-	// second launch hands over without opening the emulator or the keychain.
+	if cfgErr == nil {
+		// The keychain is read now, while GTK and WebKit start, so the page's first
+		// frame can be the signed-in screen (see App.boot). Reading is all this does.
+		app.early = service.OpenEarly(context.Background(), cfg, localHost, log, keychain.SystemBackend())
+	}
+	// The rest of the auth stack starts in OnStartup, once Wails has set up the
+	// window, so a second launch hands over without opening the emulator.
 	app.start = func(ctx context.Context, hooks service.Hooks) (*service.Service, error) {
-		return service.Start(ctx, cfg, log, keychain.SystemBackend(), startLocal, hooks)
+		return service.StartWith(ctx, app.early, cfg, log, keychain.SystemBackend(), startLocal, hooks)
 	}
 	webviewDir, _ := paths.WebviewDataDir() // "" keeps WebView2's default
 
@@ -69,7 +88,7 @@ func main() {
 		BackgroundColour: &options.RGBA{R: 246, G: 247, B: 251, A: 255},
 		// ClerkJS reaches the Frontend API through Go on the page's own origin.
 		AssetServer: &assetserver.Options{Assets: assets, Middleware: func(next http.Handler) http.Handler {
-			return app.gateway(pageMiddleware(cfg)(next))
+			return app.gateway(pageMiddleware(cfg, app.boot)(next))
 		}},
 		Logger:     wailsLogger{log},
 		OnStartup:  app.startup,
@@ -109,7 +128,10 @@ func main() {
 // v2.13.0 pkg/assetserver/assetserver_webview.go); the dev server's requests come
 // over TCP from loopback and get no key (its page takes the key from the URL
 // that announceDevPage prints).
-func pageMiddleware(cfg config.Config) func(http.Handler) http.Handler {
+//
+// The window's page also gets boot: what its first frame needs (the app's mode and
+// the session snapshot), so it paints without waiting for a binding call.
+func pageMiddleware(cfg config.Config, boot func() string) func(http.Handler) http.Handler {
 	csp := page.CSPDevelopment
 	if cfg.Release() {
 		csp = page.CSPRelease
@@ -120,6 +142,7 @@ func pageMiddleware(cfg config.Config) func(http.Handler) http.Handler {
 		GiveKey: func(r *http.Request) bool {
 			return !devServer || r.RemoteAddr == "192.0.2.1:1234"
 		},
+		Boot: boot,
 	})
 }
 

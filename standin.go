@@ -36,3 +36,7 @@ var startLocal service.LocalStarter = func(ctx context.Context, cfg config.Confi
 		MultiSession: cfg.EmulatorMultiSession, NoClientTrust: cfg.EmulatorNoTrust,
 	})
 }
+
+// localHost is the local emulator's Frontend API host (fixed), under which its
+// sign-in is kept in the keychain: read at process start (service.OpenEarly).
+const localHost = emulator.FrontendAPIHost

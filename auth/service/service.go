@@ -99,6 +99,12 @@ var ErrNoLocal = errors.New("this build has no local Clerk emulator: set " + con
 // Start builds the stack. With no publishable key in a development build it first
 // starts the local stand-in (the emulator and its demo API on loopback).
 func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend keychain.Backend, local LocalStarter, hooks Hooks) (*Service, error) {
+	return StartWith(ctx, nil, cfg, log, backend, local, hooks)
+}
+
+// StartWith is Start taking over the keychain read that OpenEarly began at process
+// start (nil: it reads the keychain itself, as Start does).
+func StartWith(ctx context.Context, early *Early, cfg config.Config, log *slog.Logger, backend keychain.Backend, local LocalStarter, hooks Hooks) (*Service, error) {
 	s := &Service{Config: cfg, log: log}
 	var fapiURL string
 	if cfg.UseEmulator() {
@@ -142,14 +148,17 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, backend key
 		return nil, fmt.Errorf("session verifier: %w", err)
 	}
 
-	// The client token and the snapshot are read in parallel: the page waits for both.
-	snapDone := make(chan *snapshot.Keeper, 1)
-	go func() {
-		st := keychain.Open(ctx, keychain.Options{App: KeychainApp(cfg), Instance: s.Instance.FrontendAPI, Account: SnapshotAccount, Backend: backend, Logger: log.With("component", "keychain")})
-		snapDone <- snapshot.Open(ctx, st, log.With("component", "snapshot"))
-	}()
-	s.Store = keychain.Open(ctx, keychain.Options{App: KeychainApp(cfg), Instance: s.Instance.FrontendAPI, Backend: backend, Logger: log.With("component", "keychain")})
-	s.Snapshots = <-snapDone
+	// The client token and the snapshot, read at process start when OpenEarly could
+	// name this instance; else now, in parallel.
+	var ok bool
+	if early != nil {
+		if s.Store, s.Snapshots, ok = early.take(s.Instance.FrontendAPI); !ok {
+			early.Close()
+		}
+	}
+	if !ok {
+		s.Store, s.Snapshots = openStores(ctx, cfg, s.Instance.FrontendAPI, log, backend)
+	}
 
 	up, _ := url.Parse(fapiURL)
 	if s.Gateway, err = gateway.New(gateway.Options{

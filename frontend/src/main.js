@@ -1,6 +1,9 @@
-// Desk Clerk's page. The first frame is the loading screen; with a stored sign-in
-// the signed-in screen follows straight from Go's snapshot (snapshot.js), and
-// ClerkJS (large) is loaded after it, so start-up is not held up by parsing it.
+// Desk Clerk's page. In the window, Go writes boot data into the page (the app's
+// mode and the session snapshot, see app.go Boot), so with a stored sign-in the
+// first frame is already the signed-in screen (snapshot.js); otherwise the first
+// frame is the loading screen. ClerkJS (large) is loaded after that, so start-up
+// is not held up by parsing it. A page without boot data (the dev server's) asks
+// the bindings for the same.
 import './style.css';
 import { Status, Ready, Snapshot } from '../wailsjs/go/main/App';
 import { $, afterPaint, el, showErrors, showScreen } from './ui.js';
@@ -9,30 +12,54 @@ import { installDiagnostics } from './diagnostics.js';
 // costs no extra fetch.
 import { startFromSnapshot } from './snapshot.js';
 
+// bootData reads (once) what Go wrote into the window's page, or null.
+function bootData() {
+  const meta = document.querySelector('meta[name="deskclerk-boot"]');
+  if (!meta) return null;
+  meta.remove();
+  try { return JSON.parse(meta.content); } catch { return null; }
+}
+
+function label(st) {
+  const badge = $('mode');
+  badge.textContent = st.mode === 'emulator' ? 'Local emulator — not a real Clerk instance' : `Clerk · ${st.instance}`;
+  badge.classList.toggle('clerk', st.mode !== 'emulator');
+  badge.hidden = false;
+  $('st-identity').textContent = `Identity: ${st.mode === 'emulator' ? 'local emulator' : st.instance} · ${/^\d/.test(st.version) ? 'v' : ''}${st.version}`;
+}
+
 async function start() {
   installDiagnostics();
-  afterPaint().then(() => Ready('loading')).catch(() => {});
+  const boot = bootData();
+  const statusP = Status();
+  let fromSnapshot = false;
+  if (boot) label(boot);
+  if (boot?.snapshot?.present) {
+    fromSnapshot = true;
+    startFromSnapshot(statusP, boot.snapshot, boot.confirmation);
+  } else {
+    afterPaint().then(() => Ready('loading')).catch(() => {});
+  }
   let status;
   let snap;
   try {
-    [status, snap] = await Promise.all([Status(), Snapshot()]);
+    [status, snap] = await Promise.all([statusP, boot ? boot.snapshot : Snapshot()]);
   } catch (err) {
     showErrors([`Desk Clerk could not start: ${err?.message || err}`]);
     return showScreen('error');
   }
-  const badge = $('mode');
-  badge.textContent = status.mode === 'emulator' ? 'Local emulator — not a real Clerk instance' : `Clerk · ${status.instance}`;
-  badge.classList.toggle('clerk', status.mode !== 'emulator');
-  badge.hidden = false;
-  $('st-identity').textContent = `Identity: ${status.mode === 'emulator' ? 'local emulator' : status.instance} · ${/^\d/.test(status.version) ? 'v' : ''}${status.version}`;
+  label(status);
   showErrors(status.errors || []);
   $('about-open').onclick = () => showAbout(status);
   if (!status.publishableKey) {
     return showScreen('error');
   }
-  if (snap?.present) return startFromSnapshot(status, snap);
+  if (fromSnapshot) return;
+  if (snap?.present) return startFromSnapshot(statusP, snap);
   const { startClerk } = await import('./session.js');
-  await startClerk(status);
+  // Go found the stored session ended before the page loaded (and forgot the snapshot).
+  const c = boot?.confirmation;
+  await startClerk(status, c?.state === 'ended' ? { reason: c.message, reasonCode: c.reason } : {});
 }
 
 // showAbout: the version and where identity and the API come from.

@@ -1,6 +1,7 @@
 // Package page serves the app's index.html with what differs per build and per
-// launch: the Content-Security-Policy of the build, and the gateway's per-launch
-// key for the app's own window. Everything else passes through untouched.
+// launch: the Content-Security-Policy of the build, and for the app's own window
+// the gateway's per-launch key and the boot data its first frame is painted from.
+// Everything else passes through untouched.
 package page
 
 import (
@@ -22,6 +23,9 @@ const (
 // KeyMeta is the name of the meta element that carries the gateway key.
 const KeyMeta = "deskclerk-gateway-key"
 
+// BootMeta is the name of the meta element that carries the boot data (JSON).
+const BootMeta = "deskclerk-boot"
+
 // Options configure Middleware.
 type Options struct {
 	CSP string // replaces the page's own policy; required
@@ -29,6 +33,10 @@ type Options struct {
 	// that GiveKey approves.
 	Key     string
 	GiveKey func(*http.Request) bool
+	// Boot, if set, returns the boot data for a page that GiveKey approves: what
+	// the page's first frame shows (display data only, never a token or key).
+	// Written HTML-escaped into a meta element; "" writes none.
+	Boot func() string
 }
 
 var (
@@ -51,11 +59,14 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 			}
 			body := buf.body.Bytes()
 			if buf.code == http.StatusOK {
-				key := ""
-				if o.Key != "" && o.GiveKey != nil && o.GiveKey(r) {
+				key, boot := "", ""
+				if o.GiveKey != nil && o.GiveKey(r) {
 					key = o.Key
+					if o.Boot != nil {
+						boot = o.Boot()
+					}
 				}
-				body = Rewrite(body, o.CSP, key)
+				body = Rewrite(body, o.CSP, key, boot)
 				buf.header.Set("Cache-Control", "no-store")
 				buf.header.Set("Content-Length", strconv.Itoa(len(body)))
 			}
@@ -89,14 +100,17 @@ func (b *buffered) Write(p []byte) (int, error) {
 }
 
 // Rewrite replaces the page's Content-Security-Policy meta element with csp (or
-// adds one at the start of <head>) and, when key is not empty, adds the key's
-// meta element. A page without <head> gets both in front.
-func Rewrite(doc []byte, csp, key string) []byte {
+// adds one at the start of <head>) and, when key or boot is not empty, adds its
+// meta element. A page without <head> gets them in front.
+func Rewrite(doc []byte, csp, key, boot string) []byte {
 	doc = cspMeta.ReplaceAll(doc, nil)
 	var add bytes.Buffer
 	add.WriteString(`<meta http-equiv="Content-Security-Policy" content="` + html.EscapeString(csp) + `"/>`)
 	if key != "" {
 		add.WriteString(`<meta name="` + KeyMeta + `" content="` + html.EscapeString(key) + `"/>`)
+	}
+	if boot != "" {
+		add.WriteString(`<meta name="` + BootMeta + `" content="` + html.EscapeString(boot) + `"/>`)
 	}
 	loc := headTag.FindIndex(doc)
 	if loc == nil {

@@ -1,6 +1,7 @@
 package page
 
 import (
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -83,5 +84,31 @@ func TestKeyOnlyForApprovedRequests(t *testing.T) {
 	}
 	if w := serve(t, o, "/assets/x.js", "192.0.2.1:1234"); w.Body.String() != "asset /assets/x.js" {
 		t.Fatalf("other paths changed: %q", w.Body)
+	}
+}
+
+// The boot data reaches only the window's page, escaped so that no value can end
+// the attribute or add markup, and reads back exactly.
+func TestBootOnlyForApprovedRequestsAndEscaped(t *testing.T) {
+	const boot = `{"snapshot":{"name":"Ada \"><script>alert(1)</script> & 'co'"}}`
+	o := Options{CSP: CSPRelease, Key: "k3y", GiveKey: func(r *http.Request) bool { return r.RemoteAddr == "192.0.2.1:1234" },
+		Boot: func() string { return boot }}
+	doc := serve(t, o, "/", "192.0.2.1:1234").Body.String()
+	if strings.Contains(doc, "<script>alert") {
+		t.Fatalf("boot data not escaped: %s", doc)
+	}
+	m := regexp.MustCompile(`<meta name="` + BootMeta + `" content="([^"]*)"/>`).FindStringSubmatch(doc)
+	if m == nil {
+		t.Fatalf("the window's page lacks the boot data: %s", doc)
+	}
+	if got := html.UnescapeString(m[1]); got != boot {
+		t.Fatalf("boot data read back as %q, want %q", got, boot)
+	}
+	if doc := serve(t, o, "/", "127.0.0.1:50000").Body.String(); strings.Contains(doc, BootMeta) || strings.Contains(doc, "Ada") {
+		t.Fatal("a request over the network got the boot data")
+	}
+	o.Boot = func() string { return "" }
+	if doc := serve(t, o, "/", "192.0.2.1:1234").Body.String(); strings.Contains(doc, BootMeta) {
+		t.Fatal("empty boot data wrote a meta element")
 	}
 }

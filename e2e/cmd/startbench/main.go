@@ -145,7 +145,7 @@ func run(app string, runs int, screen string, signedIn bool, weigh sizes) error 
 	if !signedIn {
 		return nil
 	}
-	return benchSignedIn(d, app, bare, runs, work, mb)
+	return benchSignedIn(d, app, bare, runs, work)
 }
 
 // buildBare scaffolds Wails' vanilla template with the same CLI and build tags.
