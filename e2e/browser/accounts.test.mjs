@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, launchBrowser, signIn, artifact, seedEmulator, keychainSecrets } from './devapp.mjs';
+import { startApp, launchBrowser, signIn, artifact, seedEmulator, keychainSecrets, openApp } from './devapp.mjs';
 
 let app, browser, users;
 const dir = mkdtempSync(join(tmpdir(), 'deskclerk-accounts-'));
@@ -21,15 +21,6 @@ after(async () => {
   await browser?.close();
   await app?.stop();
 });
-
-async function openApp() {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => { if (!String(e.stack).includes('/wails/ipc.js')) errors.push(e.message); });
-  await page.goto(app.url);
-  await page.waitForFunction(() => ['signed-in', 'signed-out', 'offline'].includes(document.body.dataset.screen), null, { timeout: 30000 });
-  return { page, errors };
-}
 
 // whoAmI presses "Who am I?" and returns the email the protected API answers for.
 async function whoAmI(page, expected) {
@@ -50,7 +41,7 @@ async function openUserMenu(page) {
 
 test('add an account, switch, restart, sign out of one, sign out of all', async () => {
   const [ada, grace] = users;
-  let { page, errors } = await openApp();
+  let { page, errors } = await openApp(browser, app.url);
   await signIn(page, ada, join(dir, 'emu'));
   await shownAs(page, ada.email);
   await whoAmI(page, ada.email);
@@ -76,7 +67,7 @@ test('add an account, switch, restart, sign out of one, sign out of all', async 
   // Restart: the same account is active (Clerk's last_active_session_id), grace still signed in.
   await app.stop();
   app = await startApp(env(), dir);
-  ({ page, errors } = await openApp());
+  ({ page, errors } = await openApp(browser, app.url));
   await shownAs(page, ada.email);
   await whoAmI(page, ada.email);
   assert.match(await page.innerText('#accounts-count'), /2 accounts/);

@@ -203,6 +203,17 @@ export async function mailboxCode(emuDir, address, since = 0) {
   }
 }
 
+// openApp opens the app's page at url in a new tab and waits for its first real
+// screen; errors collects the page's uncaught errors (Wails' own IPC script's aside).
+export async function openApp(browser, url, pageOptions = {}) {
+  const page = await browser.newPage(pageOptions);
+  const errors = [];
+  page.on('pageerror', (e) => { if (!String(e.stack).includes('/wails/ipc.js')) errors.push(e.message); });
+  await page.goto(url);
+  await page.waitForFunction(() => ['signed-in', 'signed-out', 'offline'].includes(document.body.dataset.screen), null, { timeout: 30000 });
+  return { page, errors };
+}
+
 // signIn signs user in through Clerk's prebuilt card and waits for the signed-in
 // screen. When Client Trust asks for the emailed code (a client this user has not
 // signed in on), it types the code from the emulator's mailbox in emuDir. It

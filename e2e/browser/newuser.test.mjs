@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { startApp, launchBrowser, signIn, artifact, startEmulator, freePort } from './devapp.mjs';
+import { startApp, launchBrowser, signIn, artifact, startEmulator, freePort, openApp } from './devapp.mjs';
 
 const minSize = { width: 720, height: 560 }; // main.go: MinWidth, MinHeight
 const dir = mkdtempSync(join(tmpdir(), 'deskclerk-newuser-'));
@@ -24,15 +24,6 @@ after(async () => {
   await app?.stop();
   await em?.stop();
 });
-
-async function openApp() {
-  const page = await browser.newPage({ viewport: minSize });
-  const errors = [];
-  page.on('pageerror', (e) => { if (!String(e.stack).includes('/wails/ipc.js')) errors.push(e.message); });
-  await page.goto(app.url);
-  await page.waitForFunction(() => ['signed-in', 'signed-out', 'offline'].includes(document.body.dataset.screen), null, { timeout: 30000 });
-  return { page, errors };
-}
 
 // fitsAtMinSize: nothing of the window's frame is clipped — the footer is one
 // line, fully inside the viewport, and the header keeps its height.
@@ -83,7 +74,7 @@ async function closeAccount(page) {
 }
 
 test('sign up, sign out: the sign-in card is there (no blank window)', async () => {
-  const { page, errors } = await openApp();
+  const { page, errors } = await openApp(browser, app.url, { viewport: minSize });
   await assertFits(page, 'signed-out');
   const hint = await page.$('#emulator-hint');
   assert.ok(hint, 'the emulator hint is shown');
@@ -115,7 +106,7 @@ test('sign up, sign out: the sign-in card is there (no blank window)', async () 
 });
 
 test('Manage account: add and verify an email, make it primary, new password, avatar, rename', async (t) => {
-  const { page, errors } = await openApp();
+  const { page, errors } = await openApp(browser, app.url, { viewport: minSize });
   const ada = em.info.demo_users.find((u) => u.email === 'ada@example.com');
   await signIn(page, ada, join(dir, 'emu'));
   await page.waitForSelector('#api-answer', { timeout: 20000 });
@@ -186,7 +177,7 @@ test('Manage account: add and verify an email, make it primary, new password, av
 });
 
 test('an API call with the identity service gone and the token expired: a clear message in time, buttons back', async () => {
-  const { page } = await openApp();
+  const { page } = await openApp(browser, app.url, { viewport: minSize });
   if (await page.evaluate(() => document.body.dataset.screen) !== 'signed-in') {
     await signIn(page, em.info.demo_users.find((u) => u.email === 'grace@example.com'), join(dir, 'emu'));
   }

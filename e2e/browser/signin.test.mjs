@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, launchBrowser, signIn, artifact, seedEmulator, keychainSecrets, browserShim } from './devapp.mjs';
+import { startApp, launchBrowser, signIn, artifact, seedEmulator, keychainSecrets, browserShim, openApp } from './devapp.mjs';
 
 let app, browser, users, shim;
 const dir = mkdtempSync(join(tmpdir(), 'deskclerk-signin-'));
@@ -30,15 +30,6 @@ after(async () => {
   await app?.stop();
 });
 
-async function openApp() {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => { if (!String(e.stack).includes('/wails/ipc.js')) errors.push(e.message); });
-  await page.goto(app.url);
-  await page.waitForFunction(() => ['signed-in', 'signed-out', 'offline'].includes(document.body.dataset.screen), null, { timeout: 30000 });
-  return { page, errors };
-}
-
 
 // pageSecrets collects everything the page can see: DOM, web storage, binding results.
 async function pageSecrets(page) {
@@ -57,7 +48,7 @@ async function pageSecrets(page) {
 
 test('email and password sign-in, API calls, reload, sign-out', async () => {
   const ada = users[0];
-  const { page, errors } = await openApp();
+  const { page, errors } = await openApp(browser, app.url);
   assert.equal(await page.evaluate(() => document.body.dataset.screen), 'signed-out');
   await page.waitForSelector('input[name=identifier]');
 
@@ -152,7 +143,7 @@ test('email and password sign-in, API calls, reload, sign-out', async () => {
 
 test('social sign-in through the system browser: approve, deny, first-time user', async () => {
   const grace = users[1];
-  const { page } = await openApp();
+  const { page } = await openApp(browser, app.url);
   await page.waitForSelector('.cl-socialButtonsBlockButton__github');
 
   // Denied consent: a readable error in the window, still signed out.
@@ -198,7 +189,7 @@ test('social sign-in through the system browser: approve, deny, first-time user'
 
 test('social sign-in: cancel, and no browser (copy the address, finish by hand)', async () => {
   const ada = users[0];
-  const { page } = await openApp();
+  const { page } = await openApp(browser, app.url);
   await page.waitForSelector('.cl-socialButtonsBlockButton__github');
 
   // The person never finishes in the browser: a countdown, then Cancel ends the flow.
@@ -234,7 +225,7 @@ test('social sign-in: cancel, and no browser (copy the address, finish by hand)'
 // user; the connected account is listed, and can be removed again.
 test('connect a Google account from Manage account, then remove it', async () => {
   const ada = users[0];
-  const { page } = await openApp();
+  const { page } = await openApp(browser, app.url);
   await signIn(page, ada, join(dir, 'emu'));
   await page.click('#account-open:not([disabled])'); // the header's account button
   await page.waitForSelector('.cl-userProfile-root, .cl-modalContent', { timeout: 15000 });

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"deskclerk/auth/snapshot"
 	"deskclerk/e2e/xharness"
@@ -22,28 +23,12 @@ const (
 	signOutTwoX, signOutTwoY = 763, 206 // Sign out, two accounts signed in
 )
 
-// signInCard types user's email, password and the emailed Client Trust code into a
-// Clerk sign-in card whose email field is at (x, y), and waits for the signed-in
-// screen and the API's answer.
-func signInCard(t *testing.T, d *xharness.Display, app *xharness.App, emuDir string, user emulator.DemoUser, x, y int) {
-	t.Helper()
-	seen := len(app.Events())
-	click(t, d, x, y)
-	typeText(t, d, user.Email)
-	waitFrom(t, app, seen, "route:#/factor-one")
-	typeText(t, d, user.Password)
-	waitFrom(t, app, seen, "route:#/client-trust")
-	typeText(t, d, mailboxCode(t, emuDir, user.Email))
-	waitFrom(t, app, seen, "signed-in")
-	waitFrom(t, app, seen, "api-me:200")
-}
-
 // wantActive checks the account the app shows (Go's snapshot of the signed-in
 // screen) and whom the protected API last answered for.
 func wantActive(t *testing.T, app *xharness.App, user emulator.DemoUser, other emulator.DemoUser) {
 	t.Helper()
 	var snap snapshot.Snapshot
-	waitFor(t, "the snapshot of "+user.Email, 10e9, func() bool {
+	waitFor(t, "the snapshot of "+user.Email, 10*time.Second, func() bool {
 		snap = snapshot.Snapshot{}
 		if json.Unmarshal([]byte(snapshotEntry(t)), &snap) != nil {
 			return false
@@ -94,9 +79,8 @@ func TestSeveralAccounts(t *testing.T) {
 
 	// Restart: ada is still the active account (Clerk's last_active_session_id).
 	app = launchWait(t, d, bin, dir, env, "signed-in")
-	seen = 0
-	waitFrom(t, app, seen, "api-me:200")
-	waitFrom(t, app, seen, "reconciled")
+	waitFrom(t, app, 0, "api-me:200")
+	waitFrom(t, app, 0, "reconciled")
 	wantActive(t, app, ada, grace)
 
 	// Switch to grace and sign out of her account only: ada is active again and

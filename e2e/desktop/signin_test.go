@@ -129,36 +129,18 @@ const (
 
 func TestSignInStaysSignedInAcrossRestarts(t *testing.T) {
 	needKeyring(t)
+	forgetKeychain(t)
 	bin, out := appBin(t), artifacts(t)
 	dir := t.TempDir()
 	users := seedEmulator(t, filepath.Join(dir, "emu"))
 	env := []string{"DESKCLERK_EMULATOR_DIR=" + filepath.Join(dir, "emu")}
 	d := display(t)
 
-	// 1. Signed out: type the email and password into Clerk's card in the window.
+	// 1. Signed out: type the email and password into Clerk's card in the window,
+	// and the code Client Trust emails to a new device (the emulator's mailbox
+	// stands in for the person's inbox).
 	app := launchWait(t, d, bin, dir, env, "signed-out")
-	click(t, d, emailX, emailY)
-	typeText(t, d, users[0].Email)
-	if _, err := app.WaitScreen("route:#/factor-one", 20*time.Second); err != nil {
-		app.Kill()
-		t.Fatal(err)
-	}
-	typeText(t, d, users[0].Password)
-	// Client Trust: a new device types the code emailed to the account (the
-	// emulator's mailbox stands in for the person's inbox).
-	if _, err := app.WaitScreen("route:#/client-trust", 20*time.Second); err != nil {
-		app.Kill()
-		t.Fatal(err)
-	}
-	typeText(t, d, mailboxCode(t, filepath.Join(dir, "emu"), users[0].Email))
-	if _, err := app.WaitScreen("signed-in", 20*time.Second); err != nil {
-		app.Kill()
-		t.Fatal(err)
-	}
-	if _, err := app.WaitScreen("api-me:200", 20*time.Second); err != nil {
-		app.Kill()
-		t.Fatal(err)
-	}
+	signInCard(t, d, app, filepath.Join(dir, "emu"), users[0], emailX, emailY)
 	shot := filepath.Join(out, "desktop-signed-in.png")
 	if err := d.Screenshot(shot); err != nil {
 		t.Fatal(err)
@@ -200,6 +182,22 @@ func TestSignInStaysSignedInAcrossRestarts(t *testing.T) {
 	quit(t, app)
 	app = launchWait(t, d, bin, dir, env, "signed-out")
 	quit(t, app)
+}
+
+// signInCard types user's email, password and the emailed Client Trust code into a
+// Clerk sign-in card whose email field is at (x, y), and waits for the signed-in
+// screen and the API's answer.
+func signInCard(t *testing.T, d *xharness.Display, app *xharness.App, emuDir string, user emulator.DemoUser, x, y int) {
+	t.Helper()
+	seen := len(app.Events())
+	click(t, d, x, y)
+	typeText(t, d, user.Email)
+	waitFrom(t, app, seen, "route:#/factor-one")
+	typeText(t, d, user.Password)
+	waitFrom(t, app, seen, "route:#/client-trust")
+	typeText(t, d, mailboxCode(t, emuDir, user.Email))
+	waitFrom(t, app, seen, "signed-in")
+	waitFrom(t, app, seen, "api-me:200")
 }
 
 // mailboxCode waits for the code the emulator with state in dir "emailed" to address.

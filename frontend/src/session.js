@@ -195,8 +195,8 @@ function userMenu(id) {
   clerk.mountUserButton($('user-button'), { afterSignOutUrl: location.href, signInUrl: '#add-account', userProfileProps: { apiKeysProps: { hide: true } } });
 }
 
-// showAccounts puts the accounts row (multi-session: how many, add, sign out of
-// all) under the profile, or refreshes it when the count has changed; the screen
+// showAccounts puts the accounts row (multi-session: how many, add, switch, sign
+// out of all) under the profile, or replaces it when it has changed; the screen
 // painted from the snapshot gets it once ClerkJS has confirmed the session.
 function showAccounts() {
   const row = accountControls(clerk, () => signOutAll(false));
@@ -270,7 +270,7 @@ function showSignedIn(user) {
 // signOut ends the active account's session; with other accounts signed in on this
 // device (multi-session) they stay, and the most recent becomes active.
 export async function signOut() {
-  if (!multiSession(clerk) || (clerk.client?.signedInSessions?.length || 0) < 2) return signOutAll(false);
+  if (!othersStay(clerk.session?.id)) return signOutAll(false);
   const btn = $('sign-out');
   if (btn) { btn.disabled = true; btn.textContent = 'Signing out…'; }
   try {
@@ -291,10 +291,15 @@ function routeSignOuts() {
   clerk.signOut = (...args) => {
     // ClerkJS: signOut(callbackOrOptions?, options?).
     const opts = args.find((a) => a && typeof a === 'object') || {};
-    const others = (clerk.client?.signedInSessions || []).filter((s) => s.id !== opts.sessionId);
-    if (opts.sessionId && others.length > 0) return clerkSignOut(...args); // one of several
+    if (othersStay(opts.sessionId)) return clerkSignOut(...args); // one of several
     return signOutAll(false, () => clerkSignOut(...args));
   };
+}
+
+// othersStay: ending sessionId leaves other accounts signed in on this device
+// (multi-session); a single-session client has only the one.
+function othersStay(sessionId) {
+  return !!sessionId && (clerk.client?.signedInSessions || []).some((s) => s.id !== sessionId);
 }
 
 // signOutAll ends every session. The client token stays in the keychain (Clerk
