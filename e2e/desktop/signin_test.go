@@ -270,32 +270,8 @@ func TestSocialSignInThroughTheSystemBrowser(t *testing.T) {
 	env := []string{"DESKCLERK_EMULATOR_DIR=" + filepath.Join(dir, "emu"), "PATH=" + shim + ":" + os.Getenv("PATH")}
 	d := display(t)
 	app := launchWait(t, d, bin, dir, env, "signed-out")
-	click(t, d, githubX, githubY)
-	// Without a window manager an unmapped window is what a minimised one looks like.
-	wid, err := d.XDoTool("search", "--sync", "--onlyvisible", "--name", "^Desk Clerk$")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.XDoTool("windowunmap", "--sync", strings.Fields(wid)[0]); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.WaitScreen("api-me:200", 30*time.Second); err != nil {
-		b, _ := os.ReadFile(log)
-		app.Kill()
-		t.Fatalf("%v\nbrowser: %s", err, b)
-	}
-	if b, _ := os.ReadFile(log); !strings.Contains(string(b), "approve ok") {
+	if b := socialSignInMinimised(t, d, app, log, 30*time.Second); !strings.Contains(string(b), "approve ok") {
 		t.Errorf("browser log %q", b)
-	}
-	// The flow's end brought the window back to the front.
-	back := false
-	for i := 0; i < 50 && !back; i++ {
-		_, err := d.XDoTool("search", "--onlyvisible", "--name", "^Desk Clerk$")
-		back = err == nil
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !back {
-		t.Error("the window did not come back after social sign-in")
 	}
 	shot := filepath.Join(out, "desktop-social-signed-in.png")
 	if err := d.Screenshot(shot); err != nil {
@@ -303,6 +279,37 @@ func TestSocialSignInThroughTheSystemBrowser(t *testing.T) {
 	}
 	assertRendered(t, shot)
 	quit(t, app)
+}
+
+// socialSignInMinimised presses "GitHub" on the sign-in card, minimises the window
+// (without a window manager an unmapped window is what a minimised one looks like),
+// waits for the API's answer after the browser's round trip, and checks that the
+// flow's end brought the window back. It returns the scripted browser's log.
+func socialSignInMinimised(t *testing.T, d *xharness.Display, app *xharness.App, browserLog string, timeout time.Duration) []byte {
+	t.Helper()
+	click(t, d, githubX, githubY)
+	wid, err := d.XDoTool("search", "--sync", "--onlyvisible", "--name", "^Desk Clerk$")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.XDoTool("windowunmap", "--sync", strings.Fields(wid)[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.WaitScreen("api-me:200", timeout); err != nil {
+		b, _ := os.ReadFile(browserLog)
+		app.Kill()
+		t.Fatalf("%v\nbrowser: %s\napp log:\n%s", err, b, app.Log)
+	}
+	back := false
+	for deadline := time.Now().Add(5 * time.Second); !back && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		_, err := d.XDoTool("search", "--onlyvisible", "--name", "^Desk Clerk$")
+		back = err == nil
+	}
+	if !back {
+		t.Error("the window did not come back after social sign-in")
+	}
+	b, _ := os.ReadFile(browserLog)
+	return b
 }
 
 // registerHandler makes entry (Exec=exec %u) the user's handler of the URL schemes, in
@@ -385,31 +392,9 @@ func TestSocialSignInProductionSchemeThroughTheOS(t *testing.T) {
 	}
 	d := display(t)
 	app := launchWait(t, d, bin, dir, env, "signed-out")
-	click(t, d, githubX, githubY)
-	wid, err := d.XDoTool("search", "--sync", "--onlyvisible", "--name", "^Desk Clerk$")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.XDoTool("windowunmap", "--sync", strings.Fields(wid)[0]); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.WaitScreen("api-me:200", 45*time.Second); err != nil {
-		b, _ := os.ReadFile(log)
-		app.Kill()
-		t.Fatalf("%v\nbrowser: %s\napp log:\n%s", err, b, app.Log)
-	}
-	b, _ := os.ReadFile(log)
+	b := socialSignInMinimised(t, d, app, log, 45*time.Second)
 	if !strings.Contains(string(b), "forged launch done") || !strings.Contains(string(b), "approve ok (deskclerk scheme via xdg-open)") {
 		t.Errorf("browser log %q", b)
-	}
-	back := false
-	for i := 0; i < 50 && !back; i++ {
-		_, err := d.XDoTool("search", "--onlyvisible", "--name", "^Desk Clerk$")
-		back = err == nil
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !back {
-		t.Error("the window did not come back after social sign-in")
 	}
 	shot := filepath.Join(out, "desktop-social-scheme-signed-in.png")
 	if err := d.Screenshot(shot); err != nil {
